@@ -1,0 +1,167 @@
+/**
+ * The shared harness of every benchmark: each case is measured in the same process and the
+ * same run as its baseline, in interleaved rounds, and the ratio is ours over theirs.
+ * Results go to bench/results/<name>.json in one shape for all benchmarks.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+export interface BenchCase {
+  /** `group/subject`, e.g. `memory/portcullis`. */
+  id: string;
+  /** Id of the case this one is compared with (same run). */
+  baseline?: string | undefined;
+  /** One operation. Sync or async; an async op is awaited before the next. */
+  fn: () => unknown;
+  setup?: (() => unknown) | undefined;
+  teardown?: (() => unknown) | undefined;
+}
+
+export interface CaseResult {
+  id: string;
+  opsPerSec: number;
+  p50Ns: number;
+  p99Ns: number;
+  baseline?: string | undefined;
+  ratio?: number | undefined;
+  [extra: string]: unknown;
+}
+
+export interface SuiteOptions {
+  /** Time per case per round, in ms. Default 1000. */
+  durationMs?: number;
+  /** Interleaved rounds; the median round is kept. Default 3. */
+  rounds?: number;
+  /** Warm-up per case before the first round, in ms. Default 300. */
+  warmupMs?: number;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Throughput: ops in `ms` with no per-op timer (timers cost more than the fastest ops). */
+async function throughput(fn: () => unknown, ms: number): Promise<number> {
+  let ops = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 64; i++) {
+      const r = fn();
+      if (isThenable(r)) await r;
+    }
+    ops += 64;
+    now = process.hrtime.bigint();
+  }
+  return ops / (Number(now - start) / 1e9);
+}
+
+/** Latency: each op timed on its own; returns sorted ns samples. */
+async function latency(fn: () => unknown, ms: number, maxSamples = 200_000): Promise<Float64Array> {
+  const samples = new Float64Array(maxSamples);
+  let n = 0;
+  const end = process.hrtime.bigint() + BigInt(ms) * 1_000_000n;
+  while (n < maxSamples) {
+    const t0 = process.hrtime.bigint();
+    const r = fn();
+    if (isThenable(r)) await r;
+    const t1 = process.hrtime.bigint();
+    samples[n++] = Number(t1 - t0);
+    if (t1 > end) break;
+  }
+  return samples.subarray(0, n).sort();
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Measures every case in interleaved rounds and computes ratios against baselines. */
+export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): Promise<CaseResult[]> {
+  const durationMs = options.durationMs ?? 1000;
+  const rounds = options.rounds ?? 3;
+  const warmupMs = options.warmupMs ?? 300;
+  const ops = new Map<string, number[]>();
+  const lat = new Map<string, Float64Array[]>();
+  for (const c of cases) {
+    await c.setup?.();
+    await throughput(c.fn, warmupMs);
+    await c.teardown?.();
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const c of cases) {
+      await c.setup?.();
+      const o = await throughput(c.fn, durationMs / 2);
+      const l = await latency(c.fn, durationMs / 2);
+      await c.teardown?.();
+      ops.set(c.id, [...(ops.get(c.id) ?? []), o]);
+      lat.set(c.id, [...(lat.get(c.id) ?? []), l]);
+    }
+  }
+  const results: CaseResult[] = cases.map((c) => {
+    const all = lat.get(c.id)!;
+    const merged = new Float64Array(all.reduce((n, a) => n + a.length, 0));
+    let off = 0;
+    for (const a of all) {
+      merged.set(a, off);
+      off += a.length;
+    }
+    merged.sort();
+    const res: CaseResult = {
+      id: c.id,
+      opsPerSec: Math.round(median(ops.get(c.id)!)),
+      p50Ns: Math.round(quantile(merged, 0.5)),
+      p99Ns: Math.round(quantile(merged, 0.99)),
+    };
+    if (c.baseline) res.baseline = c.baseline;
+    return res;
+  });
+  return withRatios(results);
+}
+
+/** Fills `ratio` = opsPerSec / baseline's opsPerSec for results measured in the same run. */
+export function withRatios(results: CaseResult[]): CaseResult[] {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  for (const r of results) {
+    if (!r.baseline) continue;
+    const base = byId.get(r.baseline);
+    if (base && base.opsPerSec > 0) r.ratio = Math.round((r.opsPerSec / base.opsPerSec) * 1000) / 1000;
+  }
+  return results;
+}
+
+function fmt(n: number | undefined): string {
+  if (n === undefined || Number.isNaN(n)) return '-';
+  return n >= 1000 ? Math.round(n).toLocaleString('en-US') : String(Math.round(n * 100) / 100);
+}
+
+/** Prints the table and writes bench/results/<name>.json. */
+export function report(name: string, cases: CaseResult[]): void {
+  const doc = {
+    name,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    date: new Date().toISOString(),
+    cases,
+  };
+  const path = join(import.meta.dirname, 'results', `${name}.json`);
+  writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
+  const rows = cases.map((c) => ({
+    case: c.id,
+    'ops/s': fmt(c.opsPerSec),
+    'p50 ns': fmt(c.p50Ns),
+    'p99 ns': fmt(c.p99Ns),
+    'vs baseline': c.ratio === undefined ? '' : `${c.ratio}x ${c.baseline}`,
+  }));
+  console.log(`\n${name} (${doc.node}, ${doc.cpu})`);
+  console.table(rows);
+  console.log(`wrote ${path}`);
+}

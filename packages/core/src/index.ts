@@ -1,0 +1,60 @@
+export {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  createCircuitBreaker,
+  withTimeout,
+} from './circuit-breaker.js';
+export {
+  type ClientAddress,
+  type ClientAddressInput,
+  type ClientAddressOptions,
+  type ClientAddressResolver,
+  createClientAddressResolver,
+  type ProxyHeader,
+  parseForwardedFor,
+  parseNodeAddress,
+  type TrustProxy,
+} from './client-address.js';
+export { type Clock, createManualClock, type ManualClock, systemClock } from './clock.js';
+export {
+  ConfigError,
+  type ConfigErrorCode,
+  InputError,
+  type InputErrorCode,
+  isPortcullisError,
+  PortcullisError,
+  type PortcullisErrorOptions,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  type ProblemDetails,
+  problemTypeFor,
+  StoreError,
+  type StoreErrorCode,
+  toProblemResponse,
+} from './errors.js';
+export {
+  createEventBus,
+  defaultEventLevel,
+  type EventBus,
+  type EventBusOptions,
+  SECURITY_EVENT_NAMES,
+  type SecurityEvent,
+  type SecurityEventAttributes,
+  type SecurityEventInput,
+  type SecurityEventLevel,
+  type SecurityEventListener,
+  type SecurityEventName,
+} from './events.js';
+export { type HeaderSource, readHeader } from './headers.js';
+export {
+  formatIp,
+  type IpAddress,
+  type IpNetwork,
+  maskIp,
+  networkContains,
+  parseCidr,
+  parseIp,
+  unmapIPv4,
+} from './ip.js';
+export { createMemoryTtlStore, type MemoryTtlStore, type MemoryTtlStoreOptions } from './ttl-store.js';

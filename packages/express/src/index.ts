@@ -1,0 +1,7 @@
+export {
+  clientAddressInput,
+  type PortcullisRequestState,
+  problemErrorHandler,
+  requestState,
+  sendProblem,
+} from './http.js';

@@ -1,0 +1,1 @@
+export { clientAddressInput, type PortcullisRequestState, requestState, sendProblem } from './http.js';

@@ -1,0 +1,1 @@
+export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';

@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import type { Options } from 'tsup';
+
+/**
+ * One build for every package: ESM + .d.ts, Node 22 target, no bundling of dependencies.
+ * `entries` are checked for existence so a package can grow subpath entries file by file.
+ */
+export function packageBuild(entries: readonly string[] = ['src/index.ts']): Options {
+  return {
+    entry: entries.filter((e) => existsSync(e)),
+    format: ['esm'],
+    target: 'node22',
+    platform: 'node',
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    treeshake: true,
+    outDir: 'dist',
+  };
+}
