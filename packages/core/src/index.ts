@@ -57,4 +57,10 @@ export {
   parseIp,
   unmapIPv4,
 } from './ip.js';
+export type {
+  RateLimitAlgorithm,
+  RateLimitQuota,
+  RateLimitState,
+  RateLimitStore,
+} from './rate-limit-store.js';
 export { createMemoryTtlStore, type MemoryTtlStore, type MemoryTtlStoreOptions } from './ttl-store.js';
