@@ -70,6 +70,14 @@ const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
 /** A header longer than this is not parsed (a chain of 100+ proxies is not a real deployment). */
 const MAX_PROXY_HEADER_LENGTH = 4096;
 const MAX_HOPS = 64;
+const PEER_CACHE_SIZE = 4096;
+
+interface Peer {
+  addr: IpAddress;
+  text: string;
+  trusted: boolean;
+  client: Readonly<ClientAddress>;
+}
 
 /**
  * Reads an address as proxies and sockets write it: bare, `1.2.3.4:port`, `[v6]`, `[v6]:port`,
@@ -195,13 +203,38 @@ export function createClientAddressResolver(options: ClientAddressOptions = {}):
     return header === 'forwarded' ? parseForwardedFor(raw) : raw.split(',');
   };
 
+  // The socket peer's parse, canonical form, trust and key depend on its address string only,
+  // and one server sees few distinct peers at a time: cache them (bounded; cleared when full,
+  // so a flood of fresh addresses costs the uncached path, never memory).
+  const peers = new Map<string, Peer | null>();
+  const peerOf = (remote: string): Peer | null => {
+    let peer = peers.get(remote);
+    if (peer !== undefined) return peer;
+    const parsed = parseNodeAddress(remote);
+    if (parsed) {
+      const addr = unmapIPv4(parsed);
+      const text = formatIp(addr);
+      const client: ClientAddress = {
+        address: text,
+        family: addr.family,
+        source: 'socket',
+        key: clientKeyOf(addr, v4Prefix, v6Prefix),
+      };
+      peer = { addr, text, trusted: isTrusted(addr, text, 0), client: Object.freeze(client) };
+    } else peer = null;
+    if (peers.size >= PEER_CACHE_SIZE) peers.clear();
+    peers.set(remote, peer);
+    return peer;
+  };
+
   return (input) => {
-    const socket = input.remoteAddress === undefined ? undefined : parseNodeAddress(input.remoteAddress);
-    if (!socket) return { address: 'unknown', family: null, source: 'none', key: 'unknown' };
-    let current = unmapIPv4(socket);
+    const peer = input.remoteAddress === undefined ? null : peerOf(input.remoteAddress);
+    if (!peer) return { address: 'unknown', family: null, source: 'none', key: 'unknown' };
+    if (!peer.trusted) return { ...peer.client };
+    let current = peer.addr;
     let source: ClientAddress['source'] = 'socket';
-    let currentText = formatIp(current);
-    if (isTrusted(current, currentText, 0)) {
+    let currentText = peer.text;
+    {
       const chain = readChain(input.headers);
       for (let hop = 1, i = chain.length - 1; i >= 0 && hop <= MAX_HOPS; i--, hop++) {
         const next = parseNodeAddress(chain[i]!);
