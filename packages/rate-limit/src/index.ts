@@ -1,1 +1,38 @@
-export {};
+export { type AlgorithmState, consumeStep, refundStep } from './algorithms.js';
+export { QUOTA_EXCEEDED_TYPE, type RateLimitErrorCode, RateLimitExceededError } from './errors.js';
+export { type HeaderRule, type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
+export { hashKey, MAX_KEY_LENGTH, normaliseUsername, rateLimitKey } from './keys.js';
+export {
+  createRateLimiter,
+  type DecisionSource,
+  type GuardedState,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type StoreFailurePolicy,
+  type StoreGuardOptions,
+} from './limiter.js';
+export {
+  createLoginGuard,
+  type LoginAttempt,
+  type LoginGuard,
+  type LoginGuardOptions,
+  type LoginLimit,
+  type SlowLaneOptions,
+} from './login-guard.js';
+export { compilePathPattern, normalisePath, type PathMatcher } from './match.js';
+export {
+  createMemoryRateLimitStore,
+  type MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+} from './memory-store.js';
+export {
+  createRateLimitPolicy,
+  type RateLimitDecision,
+  type RateLimitKeySource,
+  type RateLimitPolicy,
+  type RateLimitPolicyOptions,
+  type RateLimitRequest,
+  type RateLimitRule,
+  type RateLimitRules,
+} from './policy.js';
+export { BACKLOG_ZONES } from './presets.js';

@@ -1,0 +1,206 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  type ClientAddressInput,
+  type ClientAddressOptions,
+  type ClientAddressResolver,
+  ConfigError,
+  createClientAddressResolver,
+  type RateLimitQuota,
+} from '@portcullis/core';
+import { RateLimitExceededError } from './errors.js';
+import { rateLimitHeaders } from './headers.js';
+import { hashKey, normaliseUsername } from './keys.js';
+import {
+  createStoreGuard,
+  type StoreFailurePolicy,
+  type StoreGuardOptions,
+  validateQuota,
+} from './limiter.js';
+
+/** A limit of the login guard. */
+export interface LoginLimit {
+  limit: number;
+  windowMs: number;
+}
+
+/** The slow lane: per account, delay rather than lock. */
+export interface SlowLaneOptions {
+  /** Failures (from any address) before delays start. Default 3. */
+  freeAttempts?: number | undefined;
+  /** First delay; doubles with each further failure. Default 500 ms. */
+  baseDelayMs?: number | undefined;
+  /** Cap of the delay. Default 10,000 ms. */
+  maxDelayMs?: number | undefined;
+  /** How long failures are remembered. Default 1 h. */
+  windowMs?: number | undefined;
+}
+
+/** Options of {@link createLoginGuard}. */
+export interface LoginGuardOptions extends StoreGuardOptions {
+  /**
+   * Consecutive failures per username + client address, reset by a success. Default 5 per
+   * 15 min (OWASP Authentication Cheat Sheet, "Protect Against Automated Attacks").
+   */
+  perUserAndIp?: LoginLimit | undefined;
+  /** Failures per client address, across usernames (password spraying). Default 100 per day. */
+  perIp?: LoginLimit | undefined;
+  /** Per-account delays. `false` turns them off. */
+  slowLane?: SlowLaneOptions | false | undefined;
+  /** Default `closed`: while the store is down, logins get a 503 rather than unlimited guesses. */
+  onStoreFailure?: StoreFailurePolicy | undefined;
+  clientAddress?: ClientAddressOptions | ClientAddressResolver | undefined;
+  /** How the delay is waited. Default `timers/promises` setTimeout; tests inject a recorder. */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+}
+
+/** One login attempt in progress. */
+export interface LoginAttempt {
+  /** False: answer `error` (429) without checking the password. */
+  readonly allowed: boolean;
+  /** Delay already waited by the slow lane before this attempt was let through. */
+  readonly delayMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly error: RateLimitExceededError | undefined;
+  /** Call after a correct password: resets the consecutive count and refunds this attempt. */
+  succeeded(): Promise<void>;
+  /** Call after a wrong password (the attempt is already counted; this publishes nothing more). */
+  failed(): Promise<void>;
+}
+
+/** The login brute-force guard. */
+export interface LoginGuard {
+  /**
+   * Counts the attempt first (increment first, refund on success: parallel guesses cannot
+   * all slip through a read-then-write gap), then waits the slow-lane delay if any.
+   */
+  attempt(input: { username: string; client: ClientAddressInput }): Promise<LoginAttempt>;
+}
+
+const DAY = 86_400_000;
+/** Account counters never refuse; the limit only has to exceed any realistic failure count. */
+const SLOW_LANE_CEILING = 1_000_000;
+
+/**
+ * The brute-force kit for a login route: consecutive failures per username + address, failures
+ * per address per day, and a per-account slow lane that delays instead of locking (a hard
+ * lockout lets anyone lock a victim out; OWASP Blocking Brute Force Attacks).
+ *
+ * @example
+ * ```ts
+ * const guard = createLoginGuard({ store, events });
+ * const attempt = await guard.attempt({ username: body.username, client: { remoteAddress, headers } });
+ * if (!attempt.allowed) return sendProblem(res, attempt.error);
+ * if (await checkPassword(body)) await attempt.succeeded(); else await attempt.failed();
+ * ```
+ */
+export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
+  const perUserIp = options.perUserAndIp ?? { limit: 5, windowMs: 15 * 60_000 };
+  const perIp = options.perIp ?? { limit: 100, windowMs: DAY };
+  const uq: RateLimitQuota = { algorithm: 'sliding-window', ...perUserIp };
+  const iq: RateLimitQuota = { algorithm: 'sliding-window', ...perIp };
+  validateQuota('login-user-ip', uq);
+  validateQuota('login-ip', iq);
+  const slow = options.slowLane === false ? undefined : (options.slowLane ?? {});
+  const free = slow?.freeAttempts ?? 3;
+  const base = slow?.baseDelayMs ?? 500;
+  const maxDelay = slow?.maxDelayMs ?? 10_000;
+  const aq: RateLimitQuota = {
+    algorithm: 'fixed-window',
+    limit: SLOW_LANE_CEILING,
+    windowMs: slow?.windowMs ?? 3_600_000,
+  };
+  if (slow !== undefined) {
+    validateQuota('login-account', aq);
+    if (!Number.isInteger(free) || free < 0)
+      throw new ConfigError('slowLane.freeAttempts must be an integer >= 0');
+    if (!(base >= 0 && maxDelay >= base))
+      throw new ConfigError('slowLane delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
+  }
+  const resolve: ClientAddressResolver =
+    typeof options.clientAddress === 'function'
+      ? options.clientAddress
+      : createClientAddressResolver(options.clientAddress ?? {});
+  const guard = createStoreGuard(options);
+  const onStoreFailure = options.onStoreFailure ?? 'closed';
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+
+  return {
+    async attempt({ username, client }) {
+      const address = resolve(client);
+      // Usernames are hashed into keys: a typed username is attacker input and may be a
+      // password typed in the wrong field; it never reaches the store or the events in clear.
+      const account = hashKey(normaliseUsername(username));
+      const uk = `login:ua:${account}:${address.key}`;
+      const ik = `login:ip:${address.key}`;
+      const ak = `login:acct:${account}`;
+      const ctx = { onStoreFailure, clientAddress: address.address };
+      const [u, i] = await Promise.all([
+        guard.consume(uk, uq, 1, { ...ctx, rule: 'login-user-ip' }),
+        guard.consume(ik, iq, 1, { ...ctx, rule: 'login-ip' }),
+      ]);
+      const now = guard.clock.now();
+      if (!u.allowed || !i.allowed) {
+        // A refused attempt checks no password, so it must not count either.
+        if (u.allowed) await guard.refund(uk, uq, 1);
+        if (i.allowed) await guard.refund(ik, iq, 1);
+        const [rule, state, q] = !u.allowed
+          ? (['login-user-ip', u, uq] as const)
+          : (['login-ip', i, iq] as const);
+        const headers = rateLimitHeaders(
+          { id: rule, limit: q.limit, windowMs: q.windowMs, headers: {} },
+          state,
+          '',
+          now,
+        );
+        return {
+          allowed: false,
+          delayMs: 0,
+          headers,
+          error: new RateLimitExceededError(rule, state.retryAfterMs, headers),
+          succeeded: async () => {},
+          failed: async () => {},
+        };
+      }
+      let delayMs = 0;
+      if (slow !== undefined) {
+        const a = await guard.consume(ak, aq, 1, { ...ctx, rule: 'login-account' });
+        const priorFailures = aq.limit - a.remaining - 1;
+        if (a.source === 'store' && priorFailures >= free) {
+          delayMs = Math.min(maxDelay, base * 2 ** Math.min(30, priorFailures - free));
+          guard.events?.publish({
+            name: 'authn_login_throttled',
+            clientAddress: address.address,
+            resource: 'login-account',
+            attributes: { delayMs, failures: priorFailures },
+          });
+          await sleep(delayMs);
+        }
+      }
+      const headers = rateLimitHeaders(
+        { id: 'login-user-ip', limit: uq.limit, windowMs: uq.windowMs, headers: {} },
+        u,
+        '',
+        now,
+      );
+      let settled = false;
+      return {
+        allowed: true,
+        delayMs,
+        headers,
+        error: undefined,
+        async succeeded() {
+          if (settled) return;
+          settled = true;
+          await Promise.all([
+            guard.reset(uk),
+            guard.refund(ik, iq, 1),
+            slow === undefined ? undefined : guard.refund(ak, aq, 1),
+          ]);
+        },
+        async failed() {
+          settled = true;
+        },
+      };
+    },
+  };
+}

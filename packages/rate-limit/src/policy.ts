@@ -1,0 +1,246 @@
+import {
+  type ClientAddressInput,
+  type ClientAddressOptions,
+  type ClientAddressResolver,
+  ConfigError,
+  createClientAddressResolver,
+  type RateLimitAlgorithm,
+  type RateLimitQuota,
+} from '@portcullis/core';
+import { RateLimitExceededError } from './errors.js';
+import { type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
+import { rateLimitKey } from './keys.js';
+import {
+  type ConsumeContext,
+  createStoreGuard,
+  type DecisionSource,
+  type StoreFailurePolicy,
+  type StoreGuardOptions,
+  validateQuota,
+} from './limiter.js';
+import { compilePathPattern, normalisePath, type PathMatcher } from './match.js';
+
+/** What the policy needs to know of a request; adapters fill it. */
+export interface RateLimitRequest {
+  /** HTTP method. */
+  method: string;
+  /** Request path (a query string, if any, is ignored). */
+  path: string;
+  /** Socket peer and headers, resolved by core's client-address resolver. */
+  client: ClientAddressInput;
+  /** Authenticated user id, for rules keyed by `user`. */
+  userId?: string | undefined;
+}
+
+/** How a rule keys its counters. */
+export type RateLimitKeySource =
+  | 'ip'
+  | 'user'
+  | ((request: RateLimitRequest, clientKey: string) => string | undefined);
+
+/** One row of the policy table. */
+export interface RateLimitRule {
+  /** Name in headers, events and keys: letters, digits, `_.:-`, at most 64 characters. */
+  id: string;
+  /** Method(s) matched, case-insensitive. Absent: any method. */
+  method?: string | readonly string[] | undefined;
+  /** Path pattern (`/auth/login`, `/users/:id`, `/api/*`). Absent: any path. */
+  path?: string | undefined;
+  /** Default `sliding-window` (no 2x burst at a window edge). */
+  algorithm?: RateLimitAlgorithm | undefined;
+  /** Requests per window. */
+  limit: number;
+  windowMs: number;
+  /**
+   * Counter key: `ip` (core's client key, IPv6 grouped by /64; default), `user` (the
+   * request's `userId`, falling back to the client key when absent), or a function
+   * (returning `undefined` falls back to the client key).
+   */
+  key?: RateLimitKeySource | undefined;
+  /** Cost of one request. Default 1. */
+  cost?: number | undefined;
+  /** Store-failure policy. Default `local`. */
+  onStoreFailure?: StoreFailurePolicy | undefined;
+  /** Header options, or `false` for no rate-limit headers at all. Default: draft-10 headers only. */
+  headers?: RateLimitHeaderOptions | false | undefined;
+}
+
+/** A rule table: first match wins, then the default rule (unknown routes and 404s included). */
+export interface RateLimitRules {
+  rules: readonly RateLimitRule[];
+  /** Applies to every request no rule matched. Its `method` and `path` are ignored. */
+  defaultRule: RateLimitRule;
+}
+
+/** Options of {@link createRateLimitPolicy}. */
+export interface RateLimitPolicyOptions extends RateLimitRules, StoreGuardOptions {
+  /** Client address resolution (trusted proxies, IPv6 prefix), or a prebuilt resolver. Default: socket address only. */
+  clientAddress?: ClientAddressOptions | ClientAddressResolver | undefined;
+  /** Match paths case-sensitively. Default false (Express and Fastify route case-insensitively). */
+  caseSensitive?: boolean | undefined;
+}
+
+/** The outcome for one request. */
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  /** Id of the rule that applied. */
+  readonly rule: string;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetMs: number;
+  readonly retryAfterMs: number;
+  /** Where the decision came from (`local` or `open` while the store is down). */
+  readonly source: DecisionSource;
+  /** Headers to send with the response, allowed or not. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** On refusal: the 429 problem to send (`status`, `headers`, `toProblem()`). */
+  readonly error: RateLimitExceededError | undefined;
+  /** The resolved client address. */
+  readonly clientAddress: string;
+}
+
+/** A compiled policy. */
+export interface RateLimitPolicy {
+  /**
+   * Decides one request. Returns a decision (refusals included); throws `StoreError` (503)
+   * only when the store fails under a `closed` rule.
+   */
+  check(request: RateLimitRequest): Promise<RateLimitDecision>;
+  /** The rule a request would hit. */
+  match(method: string, path: string): string;
+}
+
+interface CompiledRule {
+  readonly id: string;
+  readonly methods: ReadonlySet<string> | undefined;
+  readonly path: PathMatcher | undefined;
+  readonly quota: RateLimitQuota;
+  readonly key: RateLimitKeySource;
+  readonly cost: number;
+  readonly ctx: Omit<ConsumeContext, 'clientAddress' | 'userId'>;
+  readonly headerRule: {
+    id: string;
+    limit: number;
+    windowMs: number;
+    headers: RateLimitHeaderOptions | false;
+  };
+}
+
+const RULE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function compileRule(rule: RateLimitRule, isDefault: boolean, caseSensitive: boolean): CompiledRule {
+  if (!RULE_ID.test(rule.id))
+    throw new ConfigError(`rule id "${String(rule.id).slice(0, 70)}" must match ${RULE_ID}`);
+  const quota: RateLimitQuota = {
+    algorithm: rule.algorithm ?? 'sliding-window',
+    limit: rule.limit,
+    windowMs: rule.windowMs,
+  };
+  validateQuota(rule.id, quota);
+  const cost = rule.cost ?? 1;
+  if (!Number.isInteger(cost) || cost < 1 || cost > rule.limit)
+    throw new ConfigError(`rule "${rule.id}": cost must be an integer from 1 to limit`);
+  const onStoreFailure = rule.onStoreFailure ?? 'local';
+  if (!['closed', 'local', 'open'].includes(onStoreFailure))
+    throw new ConfigError(`rule "${rule.id}": onStoreFailure must be closed, local or open`);
+  const methods =
+    isDefault || rule.method === undefined
+      ? undefined
+      : new Set((typeof rule.method === 'string' ? [rule.method] : rule.method).map((m) => m.toUpperCase()));
+  return {
+    id: rule.id,
+    methods,
+    path: isDefault || rule.path === undefined ? undefined : compilePathPattern(rule.path, caseSensitive),
+    quota,
+    key: rule.key ?? 'ip',
+    cost,
+    ctx: { rule: rule.id, onStoreFailure },
+    headerRule: { id: rule.id, limit: rule.limit, windowMs: rule.windowMs, headers: rule.headers ?? {} },
+  };
+}
+
+/**
+ * Compiles a declarative policy table into a per-request check. The core of the rate-limit
+ * module: adapters call `check` and copy the result onto the response.
+ *
+ * @example
+ * ```ts
+ * const policy = createRateLimitPolicy({
+ *   ...BACKLOG_ZONES,
+ *   store: createRedisRateLimitStore({ client: redis }),
+ *   clientAddress: { trustProxy: ['loopback'] },
+ *   events,
+ * });
+ * const d = await policy.check({ method: 'POST', path: '/auth/login', client: { remoteAddress, headers } });
+ * if (!d.allowed) send(d.error.status, d.error.headers, d.error.toProblem());
+ * ```
+ */
+export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimitPolicy {
+  const caseSensitive = options.caseSensitive ?? false;
+  const rules = options.rules.map((r) => compileRule(r, false, caseSensitive));
+  const ids = new Set<string>();
+  for (const r of [...rules, { id: options.defaultRule.id }]) {
+    if (ids.has(r.id)) throw new ConfigError(`duplicate rule id "${r.id}"`);
+    ids.add(r.id);
+  }
+  const fallbackRule = compileRule(options.defaultRule, true, caseSensitive);
+  const resolve: ClientAddressResolver =
+    typeof options.clientAddress === 'function'
+      ? options.clientAddress
+      : createClientAddressResolver(options.clientAddress ?? {});
+  const guard = createStoreGuard(options);
+  const clock = guard.clock;
+
+  const find = (method: string, path: string): CompiledRule => {
+    const m = method.toUpperCase();
+    const p = normalisePath(path, caseSensitive);
+    for (const r of rules) {
+      if (r.methods !== undefined && !r.methods.has(m)) continue;
+      if (r.path !== undefined && !r.path(p)) continue;
+      return r;
+    }
+    return fallbackRule;
+  };
+
+  return {
+    match: (method, path) => find(method, path).id,
+    async check(request) {
+      const rule = find(request.method, request.path);
+      const client = resolve(request.client);
+      let subject: string | undefined;
+      let kind = 'ip';
+      if (rule.key === 'user') {
+        if (request.userId !== undefined && request.userId !== '') {
+          subject = request.userId;
+          kind = 'user';
+        }
+      } else if (typeof rule.key === 'function') {
+        subject = rule.key(request, client.key);
+        kind = 'fn';
+      }
+      if (subject === undefined) {
+        subject = client.key;
+        kind = 'ip';
+      }
+      const key = rateLimitKey(rule.id, kind, subject);
+      const state = await guard.consume(key, rule.quota, rule.cost, {
+        ...rule.ctx,
+        clientAddress: client.address,
+        userId: kind === 'user' ? subject : undefined,
+      });
+      const headers = rateLimitHeaders(rule.headerRule, state, key, clock.now());
+      return {
+        allowed: state.allowed,
+        rule: rule.id,
+        limit: rule.quota.limit,
+        remaining: state.remaining,
+        resetMs: state.resetMs,
+        retryAfterMs: state.retryAfterMs,
+        source: state.source,
+        headers,
+        error: state.allowed ? undefined : new RateLimitExceededError(rule.id, state.retryAfterMs, headers),
+        clientAddress: client.address,
+      };
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The one conformance suite every RateLimitStore runs (memory here, Redis in
+ * packages/redis/test). Time comes from a manual clock the factory wires into the store.
+ */
+import type { ManualClock, RateLimitAlgorithm, RateLimitQuota, RateLimitStore } from '@portcullis/core';
+import { createManualClock } from '@portcullis/core';
+import { beforeEach, describe, expect, it } from 'vitest';
+
+/** Builds a fresh store whose time is `clock` and whose keys are isolated from other runs. */
+export type StoreFactory = (clock: ManualClock) => RateLimitStore | Promise<RateLimitStore>;
+
+const ALGORITHMS: readonly RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'token-bucket', 'gcra'];
+
+/** Registers the contract suite for a store. */
+export function runRateLimitStoreContract(name: string, factory: StoreFactory): void {
+  describe(`${name} satisfies the rate-limit store contract`, () => {
+    let clock: ManualClock;
+    let store: RateLimitStore;
+    let n = 0;
+    const key = () => `contract:${n++}:${Math.random().toString(36).slice(2)}`;
+    beforeEach(async () => {
+      // Aligned to a minute plus 1 s, so sliding windows start at a known offset.
+      clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 1));
+      store = await factory(clock);
+    });
+
+    for (const algorithm of ALGORITHMS) {
+      const q: RateLimitQuota = { algorithm, limit: 5, windowMs: 60_000 };
+      describe(algorithm, () => {
+        it('admits exactly the limit, then refuses with a positive retry time', async () => {
+          const k = key();
+          const seen: boolean[] = [];
+          for (let i = 0; i < 6; i++) seen.push((await store.consume(k, q, 1)).allowed);
+          expect(seen).toEqual([true, true, true, true, true, false]);
+          const refused = await store.consume(k, q, 1);
+          expect(refused.allowed).toBe(false);
+          expect(refused.remaining).toBe(0);
+          expect(refused.retryAfterMs).toBeGreaterThan(0);
+          expect(refused.retryAfterMs).toBeLessThanOrEqual(120_000);
+        });
+
+        it('counts remaining down to 0 at the limit (429 at the limit, not at limit+1)', async () => {
+          const k = key();
+          const remaining: number[] = [];
+          for (let i = 0; i < 5; i++) remaining.push((await store.consume(k, q, 1)).remaining);
+          expect(remaining).toEqual([4, 3, 2, 1, 0]);
+        });
+
+        it('admits parallel calls exactly up to the limit', async () => {
+          const k = key();
+          const all = await Promise.all(Array.from({ length: 40 }, () => store.consume(k, q, 1)));
+          expect(all.filter((s) => s.allowed)).toHaveLength(5);
+        });
+
+        it('admits again once the refusal’s retry time has passed', async () => {
+          const k = key();
+          for (let i = 0; i < 5; i++) await store.consume(k, q, 1);
+          const refused = await store.consume(k, q, 1);
+          clock.advance(refused.retryAfterMs);
+          expect((await store.consume(k, q, 1)).allowed).toBe(true);
+        });
+
+        it('refunds: a refunded unit can be consumed again', async () => {
+          const k = key();
+          for (let i = 0; i < 5; i++) await store.consume(k, q, 1);
+          expect((await store.consume(k, q, 1)).allowed).toBe(false);
+          await store.refund(k, q, 1);
+          expect((await store.consume(k, q, 1)).allowed).toBe(true);
+          expect((await store.consume(k, q, 1)).allowed).toBe(false);
+        });
+
+        it('reset forgets the key', async () => {
+          const k = key();
+          for (let i = 0; i < 5; i++) await store.consume(k, q, 1);
+          await store.reset(k);
+          expect((await store.consume(k, q, 1)).remaining).toBe(4);
+        });
+
+        it('keeps keys apart', async () => {
+          const a = key();
+          const b = key();
+          for (let i = 0; i < 5; i++) await store.consume(a, q, 1);
+          expect((await store.consume(a, q, 1)).allowed).toBe(false);
+          expect((await store.consume(b, q, 1)).allowed).toBe(true);
+        });
+
+        it('charges a cost above 1 as that many units', async () => {
+          const k = key();
+          expect((await store.consume(k, q, 3)).remaining).toBe(2);
+          expect((await store.consume(k, q, 3)).allowed).toBe(false);
+          expect((await store.consume(k, q, 2)).allowed).toBe(true);
+        });
+
+        it('recovers the full quota after a quiet period of two windows', async () => {
+          const k = key();
+          for (let i = 0; i < 5; i++) await store.consume(k, q, 1);
+          clock.advance(120_001);
+          expect((await store.consume(k, q, 1)).remaining).toBe(4);
+        });
+      });
+    }
+
+    it('fixed-window lets 2x the limit through across a window edge (why it is not the default)', async () => {
+      const q: RateLimitQuota = { algorithm: 'fixed-window', limit: 5, windowMs: 60_000 };
+      const k = key();
+      await store.consume(k, q, 1);
+      clock.advance(59_000);
+      for (let i = 0; i < 4; i++) expect((await store.consume(k, q, 1)).allowed).toBe(true);
+      clock.advance(1_000);
+      for (let i = 0; i < 5; i++) expect((await store.consume(k, q, 1)).allowed).toBe(true);
+    });
+
+    it('sliding-window refuses a burst at the window edge', async () => {
+      const q: RateLimitQuota = { algorithm: 'sliding-window', limit: 5, windowMs: 60_000 };
+      const k = key();
+      clock.advance(58_000); // 59 s into the aligned minute
+      for (let i = 0; i < 5; i++) expect((await store.consume(k, q, 1)).allowed).toBe(true);
+      clock.advance(2_000); // 1 s into the next minute: the previous window weighs 59/60
+      const d = await store.consume(k, q, 1);
+      expect(d.allowed).toBe(false);
+      // 5 * (1 - e/60s) + 1 <= 5 once e >= 12 s, i.e. 11 s from now.
+      expect(d.retryAfterMs).toBe(11_000);
+    });
+
+    it('gcra spaces requests by window/limit once the burst is spent', async () => {
+      const q: RateLimitQuota = { algorithm: 'gcra', limit: 5, windowMs: 60_000 };
+      const k = key();
+      for (let i = 0; i < 5; i++) await store.consume(k, q, 1);
+      const refused = await store.consume(k, q, 1);
+      expect(refused.retryAfterMs).toBe(12_000);
+      clock.advance(11_999);
+      expect((await store.consume(k, q, 1)).allowed).toBe(false);
+      clock.advance(1);
+      expect((await store.consume(k, q, 1)).allowed).toBe(true);
+    });
+
+    it('token-bucket refills continuously at limit/window', async () => {
+      const q: RateLimitQuota = { algorithm: 'token-bucket', limit: 5, windowMs: 60_000 };
+      const k = key();
+      for (let i = 0; i < 5; i++) await store.consume(k, q, 1);
+      expect((await store.consume(k, q, 1)).retryAfterMs).toBe(12_000);
+      clock.advance(24_000);
+      expect((await store.consume(k, q, 1)).remaining).toBe(1);
+    });
+
+    it('fixed-window reports the time left in the window as reset', async () => {
+      const q: RateLimitQuota = { algorithm: 'fixed-window', limit: 5, windowMs: 60_000 };
+      const k = key();
+      await store.consume(k, q, 1);
+      clock.advance(18_000);
+      const d = await store.consume(k, q, 1);
+      expect(d.resetMs).toBe(42_000);
+    });
+  });
+}
