@@ -1,0 +1,108 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  type ClientAddressInput,
+  type ClientAddressOptions,
+  type ClientAddressResolver,
+  ConfigError,
+  createClientAddressResolver,
+  type IpNetwork,
+  networkContains,
+  parseCidr,
+  parseIp,
+  readHeader,
+} from '@portcullis/core';
+import { MetricsError } from './errors.js';
+import { negotiateFormat } from './exposition-format.js';
+import type { MetricsSource } from './metrics.js';
+
+/** Options of {@link createScrapeHandler}. */
+export interface ScrapeHandlerOptions {
+  /** What to render: a worker's {@link Metrics} or the cluster primary's aggregator. */
+  source: MetricsSource;
+  /**
+   * Bearer token the scraper must send (`Authorization: Bearer <token>`, RFC 6750 section 2.1).
+   * At least 16 characters. With a token and no `allow`, any address may scrape.
+   */
+  token?: string | undefined;
+  /**
+   * Addresses allowed to scrape: CIDRs, single addresses, or the names `loopback` and `private`.
+   * Default: `['loopback']` when no token is set, so the metrics stay off the public internet
+   * (OWASP Logging Cheat Sheet: monitoring data is sensitive); with a token, no address check.
+   */
+  allow?: readonly string[] | undefined;
+  /** How the client address is resolved (proxy trust), or a resolver shared with other modules. */
+  clientAddress?: ClientAddressOptions | ClientAddressResolver | undefined;
+}
+
+/** A scrape answer: the body to send, or the refusal to send as problem+json. */
+export type ScrapeResult =
+  | { ok: true; status: 200; contentType: string; body: string }
+  | { ok: false; error: MetricsError };
+
+/** Authorises and renders one scrape from the request's peer and headers. */
+export type ScrapeHandler = (request: ClientAddressInput) => Promise<ScrapeResult>;
+
+/** Minimum token length: 16 characters, well past guessing by a scraper-speed attacker. */
+const MIN_TOKEN_LENGTH = 16;
+
+const NAMED: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+  private: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Builds the framework-free `/metrics` endpoint: checks the bearer token (constant-time, over
+ * SHA-256 digests so the length does not leak either) and the address allow-list, then renders
+ * Prometheus text or OpenMetrics as the `Accept` header asks.
+ *
+ * @example
+ * ```ts
+ * const scrape = createScrapeHandler({ source: metrics, token: process.env.METRICS_TOKEN });
+ * const result = await scrape({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
+ * ```
+ */
+export function createScrapeHandler(options: ScrapeHandlerOptions): ScrapeHandler {
+  const { source, token } = options;
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(`metrics token must be at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  const expected = token === undefined ? undefined : digest(token);
+  const allow = options.allow ?? (token === undefined ? ['loopback'] : undefined);
+  const networks: IpNetwork[] | undefined = allow?.flatMap((entry) =>
+    (NAMED[entry] ?? [entry]).map((cidr) => {
+      const net = parseCidr(cidr);
+      if (!net) throw new ConfigError(`metrics allow-list: "${cidr.slice(0, 64)}" is not an address or CIDR`);
+      return net;
+    }),
+  );
+  const resolve =
+    typeof options.clientAddress === 'function'
+      ? options.clientAddress
+      : createClientAddressResolver(options.clientAddress);
+
+  return async (request) => {
+    if (networks !== undefined) {
+      const client = parseIp(resolve(request).address);
+      if (!client || !networks.some((net) => networkContains(net, client))) {
+        return {
+          ok: false,
+          error: new MetricsError('ERR_METRICS_FORBIDDEN', 'address not in the metrics allow-list'),
+        };
+      }
+    }
+    if (expected !== undefined) {
+      const header = readHeader(request.headers, 'authorization') ?? '';
+      const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+      if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
+        return {
+          ok: false,
+          error: new MetricsError('ERR_METRICS_UNAUTHORIZED', 'missing or wrong bearer token'),
+        };
+      }
+    }
+    const { contentType, body } = await source.scrape(negotiateFormat(readHeader(request.headers, 'accept')));
+    return { ok: true, status: 200, contentType, body };
+  };
+}
