@@ -1,0 +1,69 @@
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { ConfigError } from '@portcullis/core';
+import { type AuditFields, type AuditRecord, canonicalize } from './record.js';
+
+/** `prev` of the first record of a chain. */
+export const GENESIS = '0'.repeat(64);
+
+/** An HMAC key with its id (the id is written in every record so keys can rotate). */
+export interface AuditKey {
+  /** Key id written as `kid`; short and stable, e.g. `audit-2026-01`. */
+  kid: string;
+  /**
+   * At least 32 random bytes (HMAC-SHA256 key length, RFC 2104 section 3). Keep it out of the
+   * machine that writes the log if you can: whoever holds it can rewrite the chain.
+   */
+  secret: Uint8Array | KeyObject;
+}
+
+/** Minimum HMAC key length in bytes: the hash output length (RFC 2104 section 3). */
+export const MIN_KEY_BYTES = 32;
+
+/** Builds the secret KeyObject of an {@link AuditKey}, refusing short keys and odd ids. */
+export function importAuditKey(key: AuditKey): KeyObject {
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(key.kid))
+    throw new ConfigError('audit key id must match [A-Za-z0-9._:-]{1,64}');
+  const k = key.secret instanceof Uint8Array ? createSecretKey(key.secret) : key.secret;
+  if (k.type !== 'secret' || (k.symmetricKeySize ?? 0) < MIN_KEY_BYTES)
+    throw new ConfigError(`audit HMAC key must be a secret of at least ${MIN_KEY_BYTES} bytes`);
+  return k;
+}
+
+/** HMAC-SHA256 of a record's canonical form, hex. */
+export function recordHmac(key: KeyObject, fields: AuditFields, kid: string, prev: string): string {
+  return createHmac('sha256', key)
+    .update(canonicalize(fields, kid, prev))
+    .digest('hex');
+}
+
+/** The chain state: seals records one after the other. */
+export interface Chain {
+  /** Seals the next record: sets `kid`, `prev`, `hmac`. */
+  seal(fields: AuditFields): AuditRecord;
+  /** `hmac` of the last sealed record (GENESIS before the first). */
+  readonly last: string;
+  readonly lastSeq: number;
+}
+
+/** A chain continuing after `prev` (GENESIS for a new one); `key: null` writes an unchained log. */
+export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
+  const secret = key ? importAuditKey(key) : null;
+  const kid = key ? key.kid : 'none';
+  let last = prev;
+  let lastSeq = 0;
+  return {
+    seal(fields) {
+      const hmac = secret ? recordHmac(secret, fields, kid, last) : '';
+      const rec: AuditRecord = { ...fields, kid, prev: last, hmac };
+      if (secret) last = hmac;
+      lastSeq = fields.seq;
+      return rec;
+    },
+    get last() {
+      return last;
+    },
+    get lastSeq() {
+      return lastSeq;
+    },
+  };
+}

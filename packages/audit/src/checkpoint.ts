@@ -1,0 +1,69 @@
+import type { KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify } from 'jose';
+
+/** What a checkpoint asserts: the chain had reached `seq` with this `hmac` at `time`. */
+export interface CheckpointPayload {
+  app: string;
+  seq: number;
+  hmac: string;
+  /** UTC ISO 8601. */
+  time: string;
+}
+
+/** A signed checkpoint: its payload and the compact JWS (EdDSA over Ed25519, RFC 8037). */
+export interface SignedCheckpoint extends CheckpointPayload {
+  jws: string;
+}
+
+/**
+ * Where signed checkpoints go. Send them somewhere the log writer cannot rewrite (another host,
+ * a WORM bucket, a ticket): a checkpoint held elsewhere is what reveals a truncated tail.
+ */
+export interface CheckpointSink {
+  write(checkpoint: SignedCheckpoint): void | Promise<void>;
+}
+
+/** Checkpoint options of `createAuditLog`. */
+export interface CheckpointOptions {
+  /** Ed25519 private key (`generateKeyPairSync('ed25519')`, a CryptoKey or a KeyObject). */
+  privateKey: KeyObject | CryptoKey;
+  /** Key id in the JWS header. */
+  kid?: string | undefined;
+  /** A checkpoint after at least this many records. Default 1000. */
+  everyRecords?: number | undefined;
+  /** Extra sinks (the file sink also writes its `.checkpoints` side file). */
+  sinks?: readonly CheckpointSink[] | undefined;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Signs a checkpoint as a compact JWS with `alg: Ed25519` (RFC 9864; `EdDSA` is accepted on verify). */
+export async function signCheckpoint(
+  payload: CheckpointPayload,
+  privateKey: KeyObject | CryptoKey,
+  kid?: string,
+): Promise<SignedCheckpoint> {
+  const body = { app: payload.app, seq: payload.seq, hmac: payload.hmac, time: payload.time };
+  const jws = await new CompactSign(encoder.encode(JSON.stringify(body)))
+    .setProtectedHeader(kid === undefined ? { alg: 'Ed25519' } : { alg: 'Ed25519', kid })
+    .sign(privateKey);
+  return { ...body, jws };
+}
+
+/** Verifies a checkpoint JWS and returns its payload; throws (jose errors) when the signature is bad. */
+export async function verifyCheckpoint(
+  jws: string,
+  publicKey: KeyObject | CryptoKey,
+): Promise<CheckpointPayload> {
+  const { payload } = await compactVerify(jws, publicKey, { algorithms: ['Ed25519', 'EdDSA'] });
+  const p = JSON.parse(decoder.decode(payload)) as Partial<CheckpointPayload>;
+  if (
+    typeof p.seq !== 'number' ||
+    typeof p.hmac !== 'string' ||
+    typeof p.time !== 'string' ||
+    typeof p.app !== 'string'
+  )
+    throw new TypeError('checkpoint payload is malformed');
+  return { app: p.app, seq: p.seq, hmac: p.hmac, time: p.time };
+}

@@ -1,0 +1,300 @@
+import {
+  SECURITY_EVENT_NAMES,
+  type SecurityEvent,
+  type SecurityEventAttributes,
+  type SecurityEventLevel,
+  type SecurityEventName,
+} from '@portcullis/core';
+import { encodeField, stripQuery } from './encode.js';
+
+/**
+ * Events only the audit log writes, after the OWASP Logging Vocabulary Cheat Sheet
+ * ("sensitive_*" for access to protected data).
+ */
+export const AUDIT_ONLY_EVENT_NAMES = [
+  'sensitive_read',
+  'sensitive_create',
+  'sensitive_update',
+  'sensitive_delete',
+] as const;
+
+/** Every event name an audit record may carry: core's security events plus {@link AUDIT_ONLY_EVENT_NAMES}. */
+export const AUDIT_EVENT_NAMES: readonly AuditEventName[] = [
+  ...SECURITY_EVENT_NAMES,
+  ...AUDIT_ONLY_EVENT_NAMES,
+];
+
+/** One of {@link AUDIT_EVENT_NAMES}. */
+export type AuditEventName = SecurityEventName | (typeof AUDIT_ONLY_EVENT_NAMES)[number];
+
+/** What was done to a file. */
+export type FileAction = 'read' | 'write' | 'delete';
+
+/** How it ended: `denied` is an authorisation refusal and is written as `authz_fail`. */
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+/** What the HTTP layer knows about the request; adapters fill it. Every field is optional. */
+export interface AuditRequestContext {
+  requestId?: string | undefined;
+  /** Client address as core's client-address resolver returned it (`ClientAddress.address`). */
+  clientAddress?: string | undefined;
+  method?: string | undefined;
+  /** The route pattern (`/files/:id`), not the raw URL: the URL may carry a token in its query. */
+  route?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+/** Input of `fileAccess()`. */
+export interface FileAccessInput extends AuditRequestContext {
+  /** Verified subject (a token's `sub`), never a name typed by an anonymous client. */
+  userId?: string | undefined;
+  action: FileAction;
+  /** The file id or path accessed (a query string or fragment is cut off). */
+  resource: string;
+  outcome: AuditOutcome;
+  /** Stable reason code (`ERR_...`, a rule id), for failures and denials. */
+  reason?: string | undefined;
+  /** For `write`: true when an existing file was replaced (`sensitive_update` instead of `sensitive_create`). */
+  existing?: boolean | undefined;
+}
+
+/** Length caps (UTF-16 code units), so that one request cannot flood or hide a line. */
+export const FIELD_LIMITS = {
+  user: 128,
+  resource: 512,
+  reason: 128,
+  reqId: 128,
+  ip: 64,
+  method: 16,
+  route: 256,
+  ua: 256,
+  attrValue: 256,
+} as const;
+
+/**
+ * Attribute names copied from bus events by default. Anything else is dropped: an allow-list,
+ * because a deny-list misses the next `pwd` or `x-session`. OWASP Logging Cheat Sheet, "Data to
+ * exclude".
+ */
+export const DEFAULT_ATTRIBUTE_KEYS: readonly string[] = [
+  'attempts',
+  'count',
+  'declaredMime',
+  'detectedMime',
+  'dropped',
+  'durationMs',
+  'errorCode',
+  'extension',
+  'family',
+  'limit',
+  'maxSize',
+  'mime',
+  'policy',
+  'remaining',
+  'retryAfter',
+  'rule',
+  'scope',
+  'score',
+  'size',
+  'status',
+  'store',
+  'tokenType',
+  'windowMs',
+];
+
+/** Attribute names that are refused even when configured: they name credentials. */
+export const FORBIDDEN_ATTRIBUTE_KEY =
+  /pass|pwd|secret|token(?!type)|cookie|session|auth|bearer|key|link|url|otp|pin\b/i;
+
+/** A record before chaining: the fields, in their canonical order. Absent fields are omitted. */
+export interface AuditFields {
+  v: 1;
+  seq: number;
+  /** UTC ISO 8601 (`2026-01-01T00:00:00.000Z`). */
+  time: string;
+  app: string;
+  event: AuditEventName;
+  level: SecurityEventLevel;
+  user?: string | undefined;
+  action?: FileAction | undefined;
+  resource?: string | undefined;
+  outcome?: AuditOutcome | undefined;
+  reason?: string | undefined;
+  reqId?: string | undefined;
+  ip?: string | undefined;
+  method?: string | undefined;
+  route?: string | undefined;
+  ua?: string | undefined;
+  attrs?: Readonly<Record<string, string | number | boolean>> | undefined;
+}
+
+/** A record as written: its fields plus the chain (`kid`, `prev`, `hmac`). */
+export interface AuditRecord extends AuditFields {
+  /** Id of the HMAC key. */
+  kid: string;
+  /** `hmac` of the previous record (64 zeros for the first record of a chain). */
+  prev: string;
+  /** HMAC-SHA256(key, canonical(record) + prev), hex. */
+  hmac: string;
+}
+
+/** Field order of the canonical form; changing it breaks every existing chain. */
+export const CANONICAL_FIELDS = [
+  'v',
+  'seq',
+  'time',
+  'app',
+  'event',
+  'level',
+  'user',
+  'action',
+  'resource',
+  'outcome',
+  'reason',
+  'reqId',
+  'ip',
+  'method',
+  'route',
+  'ua',
+  'attrs',
+  'kid',
+] as const;
+
+/** Every key a written line may have; any other key is tampering. */
+export const RECORD_KEYS: ReadonlySet<string> = new Set<string>([...CANONICAL_FIELDS, 'prev', 'hmac']);
+
+/**
+ * The exact bytes the HMAC covers: a JSON array of the fields in {@link CANONICAL_FIELDS} order
+ * (absent = null; attributes with sorted keys) followed by `prev`. An array has no key order to
+ * argue about, and JSON.stringify is deterministic for strings and finite numbers.
+ */
+export function canonicalize(fields: AuditFields, kid: string, prev: string): string {
+  const r = fields as unknown as Record<string, unknown>;
+  const out: unknown[] = [];
+  for (const k of CANONICAL_FIELDS) {
+    if (k === 'kid') out.push(kid);
+    else if (k === 'attrs') out.push(fields.attrs ? sortedAttrs(fields.attrs) : null);
+    else out.push(r[k] ?? null);
+  }
+  out.push(prev);
+  return JSON.stringify(out);
+}
+
+function sortedAttrs(a: Readonly<Record<string, string | number | boolean>>): unknown[] {
+  return Object.keys(a)
+    .sort()
+    .map((k) => [k, a[k]]);
+}
+
+/** What the hot path stores: raw values, encoded later off the request path. */
+export interface PendingRecord {
+  seq: number;
+  time: number;
+  event: AuditEventName;
+  level: SecurityEventLevel;
+  user?: string | undefined;
+  action?: FileAction | undefined;
+  resource?: string | undefined;
+  outcome?: AuditOutcome | undefined;
+  reason?: string | undefined;
+  reqId?: string | undefined;
+  ip?: string | undefined;
+  method?: string | undefined;
+  route?: string | undefined;
+  ua?: string | undefined;
+  attrs?: SecurityEventAttributes | undefined;
+}
+
+/** The event name of a file access (OWASP vocabulary: sensitive_*, authz_fail). */
+export function fileAccessEvent(
+  input: Pick<FileAccessInput, 'action' | 'outcome' | 'existing'>,
+): AuditEventName {
+  if (input.outcome === 'denied') return 'authz_fail';
+  if (input.action === 'read') return 'sensitive_read';
+  if (input.action === 'delete') return 'sensitive_delete';
+  return input.existing === true ? 'sensitive_update' : 'sensitive_create';
+}
+
+/** Level of a file access: denials are critical (OWASP `authz_fail`), failures warn. */
+export function fileAccessLevel(outcome: AuditOutcome): SecurityEventLevel {
+  return outcome === 'denied' ? 'critical' : outcome === 'failure' ? 'warn' : 'info';
+}
+
+/**
+ * The outcome of a file route from its HTTP status: 401/403 are denials, other 4xx/5xx failures.
+ * Kept here, not in the adapters, so the three frameworks cannot disagree.
+ */
+export function outcomeFromStatus(status: number): AuditOutcome {
+  if (status === 401 || status === 403) return 'denied';
+  return status >= 200 && status < 400 ? 'success' : 'failure';
+}
+
+/** Maps a bus event to a pending record (the hot path: no encoding here). */
+export function pendingFromEvent(seq: number, e: SecurityEvent): PendingRecord {
+  return {
+    seq,
+    time: e.time,
+    event: e.name,
+    level: e.level,
+    user: e.userId,
+    resource: e.resource,
+    reason: e.reason,
+    reqId: e.requestId,
+    ip: e.clientAddress,
+    attrs: e.attributes,
+  };
+}
+
+function str(v: unknown, max: number): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? encodeField(v, max) : undefined;
+}
+
+/**
+ * Encodes a pending record into its written fields: every string capped and sanitised, credential
+ * lookalikes redacted, query strings cut from resources and routes, attributes allow-listed.
+ */
+export function encodeRecord(p: PendingRecord, app: string, attributeKeys: ReadonlySet<string>): AuditFields {
+  const f: AuditFields = {
+    v: 1,
+    seq: p.seq,
+    time: new Date(p.time).toISOString(),
+    app,
+    event: p.event,
+    level: p.level,
+  };
+  const user = str(p.user, FIELD_LIMITS.user);
+  if (user !== undefined) f.user = user;
+  if (p.action !== undefined) f.action = p.action;
+  const resource =
+    typeof p.resource === 'string' ? str(stripQuery(p.resource), FIELD_LIMITS.resource) : undefined;
+  if (resource !== undefined) f.resource = resource;
+  if (p.outcome !== undefined) f.outcome = p.outcome;
+  const reason = str(p.reason, FIELD_LIMITS.reason);
+  if (reason !== undefined) f.reason = reason;
+  const reqId = str(p.reqId, FIELD_LIMITS.reqId);
+  if (reqId !== undefined) f.reqId = reqId;
+  const ip = str(p.ip, FIELD_LIMITS.ip);
+  if (ip !== undefined) f.ip = ip;
+  const method = str(p.method, FIELD_LIMITS.method);
+  if (method !== undefined) f.method = method;
+  const route = typeof p.route === 'string' ? str(stripQuery(p.route), FIELD_LIMITS.route) : undefined;
+  if (route !== undefined) f.route = route;
+  const ua = str(p.ua, FIELD_LIMITS.ua);
+  if (ua !== undefined) f.ua = ua;
+  if (p.attrs) {
+    let attrs: Record<string, string | number | boolean> | undefined;
+    for (const k of Object.keys(p.attrs)) {
+      if (!attributeKeys.has(k)) continue;
+      const v = p.attrs[k];
+      let out: string | number | boolean | undefined;
+      if (typeof v === 'boolean') out = v;
+      else if (typeof v === 'number') out = Number.isFinite(v) ? v : undefined;
+      else if (typeof v === 'string') out = encodeField(v, FIELD_LIMITS.attrValue);
+      if (out === undefined) continue;
+      attrs ??= {};
+      attrs[k] = out;
+    }
+    if (attrs) f.attrs = attrs;
+  }
+  return f;
+}

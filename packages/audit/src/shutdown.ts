@@ -1,0 +1,50 @@
+import type { AuditLog } from './audit-log.js';
+
+/** Options of {@link installShutdownHooks}. */
+export interface ShutdownHookOptions {
+  /** Signals to handle. Default SIGTERM and SIGINT. */
+  signals?: readonly NodeJS.Signals[] | undefined;
+  /** Called if closing the log fails (the records it could not write are in the error). */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * Opt-in: on SIGTERM/SIGINT, close the audit log (write every accepted record, last checkpoint)
+ * before the process goes. If no other handler is left for the signal, the signal is raised
+ * again so the process ends as it would have; if the app has its own handler (to close its HTTP
+ * server), the app decides when to exit. Returns the uninstall function.
+ *
+ * @example
+ * ```ts
+ * const audit = createAuditLog({ ... });
+ * installShutdownHooks(audit);
+ * ```
+ */
+export function installShutdownHooks(
+  log: Pick<AuditLog, 'close'>,
+  options: ShutdownHookOptions = {},
+): () => void {
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  const uninstall = () => {
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
+    handlers.clear();
+  };
+  for (const sig of signals) {
+    const h = () => {
+      uninstall();
+      log.close().then(
+        () => {
+          if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+        },
+        (err: unknown) => {
+          options.onError?.(err);
+          if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+        },
+      );
+    };
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+  return uninstall;
+}
