@@ -5,6 +5,10 @@ export {
   waitForRedis,
 } from './client.js';
 export {
+  createRedisRateLimitStore,
+  type RedisRateLimitStoreOptions,
+} from './rate-limit-store.js';
+export {
   createScriptRunner,
   defineScript,
   type RedisScript,
