@@ -63,4 +63,14 @@ export type {
   RateLimitState,
   RateLimitStore,
 } from './rate-limit-store.js';
+export type {
+  MaybePromise,
+  RefreshRotation,
+  RefreshRotationResult,
+  RefreshTokenEntry,
+  RefreshTokenRecord,
+  RefreshTokenState,
+  RefreshTokenStore,
+  RevocationStore,
+} from './token-stores.js';
 export { createMemoryTtlStore, type MemoryTtlStore, type MemoryTtlStoreOptions } from './ttl-store.js';

@@ -1,0 +1,66 @@
+import { ConfigError, type HeaderSource, readHeader } from '@portcullis/core';
+import { TokenError } from './errors.js';
+
+/** Options of {@link createTokenExtractor}. */
+export interface TokenExtractorOptions {
+  /**
+   * Also read the access token from this cookie when there is no `Authorization` header. The name
+   * must start with `__Host-` so the cookie is Secure, host-only and path `/` (RFC 6265bis
+   * section 4.1.3.2). Default: header only.
+   */
+  cookie?: string | undefined;
+}
+
+/** Reads the access token of a request from its headers; `undefined` when none was sent. */
+export type TokenExtractor = (headers: HeaderSource) => string | undefined;
+
+/** RFC 6750 section 2.1 `b64token` (the Bearer credential grammar), bounded in length upstream. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const COOKIE_NAME = /^__Host-[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+/**
+ * Builds the function that reads an access token from `Authorization: Bearer` (RFC 6750 section
+ * 2.1) or, when configured, from a `__Host-` cookie. The query string is never read: tokens in
+ * URLs leak into logs and Referer headers (RFC 6750 section 5.3).
+ *
+ * @example
+ * ```ts
+ * const extract = createTokenExtractor({ cookie: '__Host-access' });
+ * const token = extract(req.headers);
+ * ```
+ */
+export function createTokenExtractor(options: TokenExtractorOptions = {}): TokenExtractor {
+  const { cookie } = options;
+  if (cookie !== undefined && !COOKIE_NAME.test(cookie))
+    throw new ConfigError('token cookie name must start with "__Host-" and be a valid cookie name');
+  return (headers) => {
+    const auth = readHeader(headers, 'authorization');
+    if (auth !== undefined) {
+      const space = auth.indexOf(' ');
+      if (space < 0 || auth.slice(0, space).toLowerCase() !== 'bearer') return undefined;
+      const value = auth.slice(space + 1).trim();
+      if (!B64TOKEN.test(value))
+        throw new TokenError('ERR_TOKEN_MALFORMED', 'the Bearer credential is not a b64token');
+      return value;
+    }
+    if (cookie === undefined) return undefined;
+    const header = readHeader(headers, 'cookie');
+    if (header === undefined) return undefined;
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq < 0 || part.slice(0, eq).trim() !== cookie) continue;
+      const value = part.slice(eq + 1).trim();
+      return value === '' ? undefined : value;
+    }
+    return undefined;
+  };
+}
+
+/**
+ * `Set-Cookie` value carrying an access token: `__Host-` prefix, `Secure`, `HttpOnly`,
+ * `SameSite=Strict`, `Path=/` (OWASP Session Management Cheat Sheet, "Cookies").
+ */
+export function accessTokenCookie(name: string, token: string, maxAgeSec: number): string {
+  if (!COOKIE_NAME.test(name)) throw new ConfigError('token cookie name must start with "__Host-"');
+  return `${name}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSec))}; HttpOnly; Secure; SameSite=Strict`;
+}

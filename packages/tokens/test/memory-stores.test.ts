@@ -1,0 +1,37 @@
+import { createManualClock } from '@portcullis/core';
+import { describe, expect, it, vi } from 'vitest';
+import { createMemoryRefreshTokenStore, createMemoryRevocationStore } from '../src/index.js';
+import { refreshStoreContract, revocationStoreContract } from './store-contract.js';
+
+revocationStoreContract('memory', async () => {
+  const clock = createManualClock();
+  return { store: createMemoryRevocationStore({ clock, warn: false }), clock };
+});
+refreshStoreContract('memory', async () => {
+  const clock = createManualClock();
+  return { store: createMemoryRefreshTokenStore({ clock, warn: false }), clock };
+});
+
+describe('createMemoryRevocationStore', () => {
+  it('forgets a revoked token once it has expired', async () => {
+    const clock = createManualClock();
+    const store = createMemoryRevocationStore({ clock, warn: false });
+    await store.revokeToken('t', clock.now() + 1000);
+    clock.advance(1001);
+    expect(store.isRevoked('t', 'u', 0)).toBe(false);
+  });
+
+  it('answers synchronously so the verify hot path skips a promise', () => {
+    const store = createMemoryRevocationStore({ warn: false });
+    expect(store.isRevoked('t', 'u', 0)).toBe(false);
+  });
+
+  it('warns at start-up that revocations are lost on restart', async () => {
+    vi.resetModules();
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const fresh = await import('../src/memory-stores.js');
+    fresh.createMemoryRevocationStore();
+    expect(spy).toHaveBeenCalledWith(expect.stringContaining('lost on restart'), 'PortcullisWarning');
+    spy.mockRestore();
+  });
+});
