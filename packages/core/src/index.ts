@@ -63,6 +63,7 @@ export type {
   RateLimitState,
   RateLimitStore,
 } from './rate-limit-store.js';
+export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
 export type {
   MaybePromise,
   RefreshRotation,
