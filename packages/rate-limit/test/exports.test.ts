@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import * as rateLimit from '../src/index.js';
+
+describe('@portcullis/rate-limit public surface', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(rateLimit).sort()).toEqual([
+      'BACKLOG_ZONES',
+      'MAX_KEY_LENGTH',
+      'QUOTA_EXCEEDED_TYPE',
+      'RateLimitExceededError',
+      'compilePathPattern',
+      'consumeStep',
+      'createLoginGuard',
+      'createMemoryRateLimitStore',
+      'createRateLimitPolicy',
+      'createRateLimiter',
+      'hashKey',
+      'normalisePath',
+      'normaliseUsername',
+      'rateLimitHeaders',
+      'rateLimitKey',
+      'refundStep',
+    ]);
+  });
+});
