@@ -8,6 +8,7 @@ export {
   createRedisRateLimitStore,
   type RedisRateLimitStoreOptions,
 } from './rate-limit-store.js';
+export { createRedisResetTokenStore, type RedisResetTokenStoreOptions } from './reset-token-store.js';
 export {
   createScriptRunner,
   defineScript,
