@@ -54,7 +54,7 @@ export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
   return {
     seal(fields) {
       const hmac = secret ? recordHmac(secret, fields, kid, last) : '';
-      const rec: AuditRecord = { ...fields, kid, prev: last, hmac };
+      const rec: AuditRecord = { ...fields, kid, prev: secret ? last : '', hmac };
       if (secret) last = hmac;
       lastSeq = fields.seq;
       return rec;

@@ -165,8 +165,9 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     await ensureDir();
     index++;
     const path = join(dir, `${prefix}-${String(index).padStart(6, '0')}.jsonl`);
-    // `wx`: never append to a file another process (or a reused pid) already wrote.
-    handle = await fs.open(path, 'wx');
+    // `ax`: O_APPEND (after a cut-back, the next write lands at the new end, not past a hole) and
+    // O_EXCL (never continue a file another process, or a reused pid, already wrote).
+    handle = await fs.open(path, 'ax');
     current = path;
     files.push(path);
     size = 0;
