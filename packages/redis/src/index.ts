@@ -17,3 +17,8 @@ export {
   type ScriptRunner,
   type ScriptRunnerOptions,
 } from './script.js';
+export {
+  createRedisRefreshTokenStore,
+  createRedisRevocationStore,
+  type RedisTokenStoreOptions,
+} from './token-stores.js';

@@ -1,0 +1,257 @@
+import type {
+  CircuitBreaker,
+  Clock,
+  RefreshRotationResult,
+  RefreshTokenEntry,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RevocationStore,
+} from '@portcullis/core';
+import { ConfigError, systemClock } from '@portcullis/core';
+import type { RedisClientLike } from './client.js';
+import { createScriptRunner, defineScript } from './script.js';
+
+/** Options of the Redis token stores. */
+export interface RedisTokenStoreOptions {
+  /** An ioredis client from `createRedisClient` (no offline queue). */
+  client: RedisClientLike;
+  /** Prefix of every key. Default `portcullis:tok:`. */
+  prefix?: string | undefined;
+  /** Per-call deadline in ms; past it the call fails with `ERR_STORE_TIMEOUT`. Default 250. */
+  timeoutMs?: number | undefined;
+  /** Optional breaker: while open, calls fail at once with `ERR_STORE_UNAVAILABLE`. */
+  breaker?: CircuitBreaker | undefined;
+  /** Clock used to turn absolute expiries into key TTLs. Default: the system clock. */
+  clock?: Clock | undefined;
+}
+
+const REVOKE_TOKEN = defineScript(`
+if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 1 end
+return 0
+`);
+
+// The watermark only moves forward; the key lives as long as the longest token it covers.
+const REVOKE_SUBJECT = defineScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local w = tonumber(ARGV[1])
+if w > cur then cur = w end
+redis.call('SET', KEYS[1], string.format('%.0f', cur), 'PX', ARGV[2])
+return 1
+`);
+
+const IS_REVOKED = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+local w = redis.call('GET', KEYS[2])
+if w and tonumber(ARGV[1]) <= tonumber(w) then return 1 end
+return 0
+`);
+
+const GET = defineScript(`return redis.call('GET', KEYS[1])`);
+
+function clean(prefix: string | undefined, fallback: string): string {
+  const p = prefix ?? fallback;
+  if (typeof p !== 'string') throw new ConfigError('prefix must be a string');
+  return p;
+}
+
+/**
+ * Redis revocation store: blocklist entries expire with the token (`SET ... PX NX`), per-user
+ * watermarks only move forward, and the check is one script reading both keys, so a revocation
+ * made through one worker is seen by every other worker on its next request. Both keys of a
+ * check must live on one node: use a standalone Redis (or Sentinel), not Redis Cluster.
+ *
+ * @example
+ * ```ts
+ * const revocationStore = createRedisRevocationStore({ client: createRedisClient(process.env.REDIS_URL!) });
+ * ```
+ */
+export function createRedisRevocationStore(options: RedisTokenStoreOptions): RevocationStore {
+  const prefix = clean(options.prefix, 'portcullis:tok:');
+  const clock = options.clock ?? systemClock;
+  const run = createScriptRunner(options.client, {
+    timeoutMs: options.timeoutMs ?? 250,
+    breaker: options.breaker,
+  });
+  const tokenKey = (k: string) => `${prefix}rv:${k}`;
+  const subjectKey = (s: string) => `${prefix}su:${s}`;
+  return {
+    async revokeToken(key, expiresAtMs) {
+      const ttl = Math.ceil(expiresAtMs - clock.now());
+      if (ttl <= 0) return false;
+      return (await run(REVOKE_TOKEN, [tokenKey(key)], [ttl])) === 1;
+    },
+    async revokeSubject(subject, watermarkMs, ttlMs) {
+      await run(
+        REVOKE_SUBJECT,
+        [subjectKey(subject)],
+        [Math.floor(watermarkMs), Math.max(1, Math.ceil(ttlMs))],
+      );
+    },
+    async isRevoked(key, subject, issuedAtMs) {
+      return (await run(IS_REVOKED, [tokenKey(key), subjectKey(subject)], [issuedAtMs])) === 1;
+    },
+    async subjectWatermark(subject) {
+      const v = await run(GET, [subjectKey(subject)], []);
+      return typeof v === 'string' ? Number(v) : 0;
+    },
+  };
+}
+
+// Token hash fields: vh verifier hash, f family, s subject, i issuedAt, fi familyIssuedAt,
+// e idle expiry, fe family expiry, d data, st state (a active / s spent), sa spentAt, rp replay.
+// Family hash: rv (0/1). Keys of a token and its family are derived inside the scripts from the
+// prefix, so these scripts need a single Redis node (standalone or Sentinel), not Cluster.
+const CREATE = defineScript(`
+local now = tonumber(ARGV[9])
+local ttl = math.ceil(tonumber(ARGV[7]) - now)
+if ttl <= 0 then return 0 end
+redis.call('HSET', KEYS[1], 'vh', ARGV[1], 'f', ARGV[2], 's', ARGV[3], 'i', ARGV[4], 'fi', ARGV[5],
+  'e', ARGV[6], 'fe', ARGV[7], 'd', ARGV[8], 'st', 'a', 'sa', '0', 'rp', '')
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('HSET', KEYS[2], 'rv', '0')
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+`);
+
+const FIND = defineScript(`
+local v = redis.call('HMGET', KEYS[1], 'vh', 'f', 's', 'i', 'fi', 'e', 'fe', 'd', 'st')
+if not v[1] then return nil end
+local now = tonumber(ARGV[2])
+if now >= tonumber(v[7]) then return nil end
+local rv = redis.call('HGET', ARGV[1] .. 'fa:' .. v[2], 'rv')
+if not rv then return nil end
+if rv == '1' then v[9] = 'r'
+elseif v[9] == 'a' and now >= tonumber(v[6]) then return nil end
+return v
+`);
+
+// The one atomic rotation: check, mark spent, store the successor; or detect reuse and revoke.
+const ROTATE = defineScript(`
+local vh = redis.call('HGET', KEYS[1], 'vh')
+if not vh or vh ~= ARGV[2] then return {'unknown'} end
+local t = redis.call('HMGET', KEYS[1], 'f', 's', 'e', 'fe', 'st', 'sa', 'rp')
+local famKey = ARGV[1] .. 'fa:' .. t[1]
+local now = tonumber(ARGV[3])
+local rv = redis.call('HGET', famKey, 'rv')
+if not rv then return {'expired'} end
+if rv == '1' then return {'revoked'} end
+if now >= tonumber(t[4]) then return {'expired'} end
+if t[5] == 's' then
+  if now - tonumber(t[6]) <= tonumber(ARGV[4]) then return {'grace', t[7]} end
+  redis.call('HSET', famKey, 'rv', '1')
+  return {'reused', t[1], t[2]}
+end
+if now >= tonumber(t[3]) then return {'expired'} end
+redis.call('HSET', KEYS[1], 'st', 's', 'sa', ARGV[3], 'rp', ARGV[5])
+local ttl = math.ceil(tonumber(ARGV[12]) - now)
+redis.call('HSET', KEYS[2], 'vh', ARGV[6], 'f', t[1], 's', ARGV[7], 'i', ARGV[8], 'fi', ARGV[9],
+  'e', ARGV[10], 'fe', ARGV[12], 'd', ARGV[11], 'st', 'a', 'sa', '0', 'rp', '')
+redis.call('PEXPIRE', KEYS[2], math.max(1, ttl))
+return {'rotated'}
+`);
+
+const REVOKE_FAMILY = defineScript(`
+local rv = redis.call('HGET', KEYS[1], 'rv')
+if rv == '0' then
+  redis.call('HSET', KEYS[1], 'rv', '1')
+  return 1
+end
+return 0
+`);
+
+/**
+ * Redis refresh-token store. Rotation is one Lua script: it checks the presented verifier hash,
+ * marks the token spent and stores the successor, or, for a token spent longer ago than the
+ * grace window, revokes the whole family, all atomically, so N workers racing on one token get
+ * exactly one rotation. Only verifier hashes and sealed replays are stored, never a token.
+ * Needs a single Redis node (standalone or Sentinel), not Redis Cluster.
+ *
+ * @example
+ * ```ts
+ * const refreshStore = createRedisRefreshTokenStore({ client: createRedisClient(process.env.REDIS_URL!) });
+ * ```
+ */
+export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): RefreshTokenStore {
+  const prefix = clean(options.prefix, 'portcullis:tok:');
+  const clock = options.clock ?? systemClock;
+  const run = createScriptRunner(options.client, {
+    timeoutMs: options.timeoutMs ?? 250,
+    breaker: options.breaker,
+  });
+  const tokenKey = (selector: string) => `${prefix}rt:${selector}`;
+  const familyKey = (id: string) => `${prefix}fa:${id}`;
+  const fields = (r: RefreshTokenRecord) => [
+    r.verifierHash,
+    r.familyId,
+    r.subject,
+    r.issuedAt,
+    r.familyIssuedAt,
+    r.expiresAt,
+    r.familyExpiresAt,
+    r.data,
+  ];
+  return {
+    async create(record) {
+      await run(
+        CREATE,
+        [tokenKey(record.selector), familyKey(record.familyId)],
+        [...fields(record), clock.now()],
+      );
+    },
+    async find(selector, now) {
+      const v = (await run(FIND, [tokenKey(selector)], [prefix, now])) as (string | null)[] | null;
+      if (!v) return undefined;
+      const state = v[8] === 'r' ? 'revoked' : v[8] === 's' ? 'spent' : 'active';
+      return {
+        selector,
+        verifierHash: v[0] ?? '',
+        familyId: v[1] ?? '',
+        subject: v[2] ?? '',
+        issuedAt: Number(v[3]),
+        familyIssuedAt: Number(v[4]),
+        expiresAt: Number(v[5]),
+        familyExpiresAt: Number(v[6]),
+        data: v[7] ?? '',
+        state,
+      } satisfies RefreshTokenEntry;
+    },
+    async rotate(r): Promise<RefreshRotationResult> {
+      const s = r.successor;
+      const reply = (await run(
+        ROTATE,
+        [tokenKey(r.selector), tokenKey(s.selector)],
+        [
+          prefix,
+          r.verifierHash,
+          r.now,
+          r.graceMs,
+          r.replay,
+          s.verifierHash,
+          s.subject,
+          s.issuedAt,
+          s.familyIssuedAt,
+          s.expiresAt,
+          s.data,
+          s.familyExpiresAt,
+        ],
+      )) as string[];
+      switch (reply[0]) {
+        case 'rotated':
+          return { outcome: 'rotated' };
+        case 'grace':
+          return { outcome: 'grace', replay: reply[1] ?? '' };
+        case 'reused':
+          return { outcome: 'reused', familyId: reply[1] ?? '', subject: reply[2] ?? '' };
+        case 'revoked':
+          return { outcome: 'revoked' };
+        case 'expired':
+          return { outcome: 'expired' };
+        default:
+          return { outcome: 'unknown' };
+      }
+    },
+    async revokeFamily(familyId) {
+      return (await run(REVOKE_FAMILY, [familyKey(familyId)], [])) === 1;
+    },
+  };
+}
