@@ -112,7 +112,8 @@ export function replayNode(src: Readable, peeked: Peeked, checks: ReplayChecks):
       if (!attached) {
         attached = true;
         for (const c of peeked.chunks) this.push(c);
-        if (peeked.ended) {
+        // A paused stream still emits 'end' once its buffer is empty: it may have ended after the peek.
+        if (peeked.ended || src.readableEnded) {
           finish();
           return;
         }
@@ -236,7 +237,7 @@ export function drain(source: UploadSource): void {
  * limit the rest is drained rather than destroyed, so a multipart parser keeps going.
  */
 export function readRestNode(src: Readable, peeked: Peeked, limit: number): Promise<Uint8Array | undefined> {
-  if (peeked.ended) return Promise.resolve(concat(peeked.chunks, peeked.total));
+  if (peeked.ended || src.readableEnded) return Promise.resolve(concat(peeked.chunks, peeked.total));
   return new Promise((resolve, reject) => {
     const chunks = [...peeked.chunks];
     let total = peeked.total;

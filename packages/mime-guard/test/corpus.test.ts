@@ -278,7 +278,7 @@ describe('createMimeGuard: the proof corpus', () => {
   it('accepts a zip bomb when archives are allowed without inflating it (reads the head only)', async () => {
     const guard = createMimeGuard({ allow: ['archives'] });
     const bomb = f.zipBomb();
-    const d = await guard.inspect(new Blob([bomb]), { filename: 'bomb.zip' });
+    const d = await guard.inspect(new Blob([new Uint8Array(bomb)]), { filename: 'bomb.zip' });
     expect(d.ok && d.type.id).toBe('zip');
     expect(d.bytesRead).toBeLessThanOrEqual(4100);
   });

@@ -155,9 +155,9 @@ export function zipBomb(): Buffer {
   ]);
 }
 
-/** Gzip bomb: 64 MiB of zeros in a few dozen KB. */
+/** Gzip bomb: 16 MiB of zeros in a few dozen KB. */
 export function gzipBomb(): Buffer {
-  return gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+  return gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
 }
 
 /** A 64-bit little-endian ELF header (what a Linux binary starts with). */

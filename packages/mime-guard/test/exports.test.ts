@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import * as mimeGuard from '../src/index.js';
+
+describe('@portcullis/mime-guard public surface', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(mimeGuard).sort()).toEqual([
+      'ALWAYS_REFUSED_TYPES',
+      'DANGEROUS_EXTENSIONS',
+      'DEFAULT_ALLOWED_TYPES',
+      'DEFAULT_MAX_FILES',
+      'DEFAULT_MAX_FILE_SIZE',
+      'DEFAULT_MAX_TEXT_SIZE',
+      'DEFAULT_SAMPLE_SIZE',
+      'MIME_PRESETS',
+      'MimeGuardError',
+      'contentDisposition',
+      'createMimeGuard',
+      'describeType',
+      'drain',
+      'escapeFilename',
+      'findCsvFormula',
+      'findSvgProblem',
+      'inspectFilename',
+      'isMimeGuardError',
+      'safeStorageName',
+      'servingHeaders',
+      'sniffText',
+    ]);
+  });
+});
