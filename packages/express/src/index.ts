@@ -5,3 +5,4 @@ export {
   requestState,
   sendProblem,
 } from './http.js';
+export { type ExpressRateLimitOptions, rateLimit } from './rate-limit.js';

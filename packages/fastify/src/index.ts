@@ -1,1 +1,2 @@
 export { clientAddressInput, type PortcullisRequestState, requestState, sendProblem } from './http.js';
+export { type FastifyRateLimitOptions, rateLimitPlugin } from './rate-limit.js';

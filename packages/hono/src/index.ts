@@ -1,1 +1,2 @@
 export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';
+export { type HonoRateLimitOptions, rateLimit } from './rate-limit.js';
