@@ -21,6 +21,12 @@ export {
   type UploadMeta,
 } from './guard.js';
 export { type ServingOptions, servingHeaders } from './serving.js';
+export {
+  createUploadSession,
+  type StoredUpload,
+  type UploadSession,
+  type UploadSessionOptions,
+} from './session.js';
 export { drain, type Replay, type UploadSource } from './source.js';
 export { findCsvFormula, findSvgProblem, type SvgProblem, sniffText, type TextKind } from './text.js';
 export {

@@ -15,6 +15,7 @@ describe('@portcullis/mime-guard public surface', () => {
       'MimeGuardError',
       'contentDisposition',
       'createMimeGuard',
+      'createUploadSession',
       'describeType',
       'drain',
       'escapeFilename',

@@ -1,0 +1,112 @@
+import type { AcceptedUpload, MimeGuard, UploadMeta } from './guard.js';
+import { drain, isNodeReadable, isWebStream, type Replay, type UploadSource } from './source.js';
+import type { DetectedType } from './types.js';
+
+/** Options of {@link createUploadSession}. */
+export interface UploadSessionOptions<S extends UploadSource, R> {
+  /**
+   * Stores an accepted file: read `file.content` to the end (pipe it to disk, S3, ...) under
+   * `file.storageName`. If the content stream fails (the file grew past its limit), reject.
+   */
+  store: (file: AcceptedUpload<Replay<S>>) => Promise<R>;
+  /** Removes a stored file when a later file of the same request is refused (all or nothing). */
+  remove?: ((stored: StoredUpload<R>) => Promise<void>) | undefined;
+  /** Event context (user, client address, request id) copied onto every file's events. */
+  context?: Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'> | undefined;
+}
+
+/** A file that passed the guard and was stored. */
+export interface StoredUpload<R> {
+  readonly field: string | undefined;
+  /** The client's name, as metadata only (escape it before showing it). */
+  readonly filename: string | undefined;
+  readonly type: DetectedType;
+  readonly storageName: string;
+  /** What `store` returned (a path, an object key, ...). */
+  readonly stored: R;
+}
+
+/** What adapters feed a request's files into. */
+export interface UploadSession<S extends UploadSource, R> {
+  /**
+   * Judges and stores one file, in arrival order. Never rejects: a refusal is kept for
+   * {@link UploadSession.finish}, and the file's bytes are drained so the request completes.
+   */
+  add(source: S, meta?: Omit<UploadMeta, 'index'>): Promise<void>;
+  /**
+   * Waits for every file. Resolves with the stored files, or removes them and throws the first
+   * refusal (a `MimeGuardError`) or the first other failure.
+   */
+  finish(): Promise<StoredUpload<R>[]>;
+}
+
+/**
+ * The per-request orchestration every adapter shares: file numbering for the count limit,
+ * first-refusal-wins, draining of every later file, all-or-nothing storage.
+ *
+ * @example
+ * ```ts
+ * const session = createUploadSession(guard, {
+ *   store: (f) => pipeline(f.content, createWriteStream(join(dir, f.storageName))),
+ * });
+ * busboy.on('file', (field, stream, info) => session.add(stream, { field, filename: info.filename }));
+ * busboy.on('close', async () => res.json(await session.finish()));
+ * ```
+ */
+export function createUploadSession<S extends UploadSource, R>(
+  guard: MimeGuard,
+  options: UploadSessionOptions<S, R>,
+): UploadSession<S, R> {
+  let index = 0;
+  let failure: { error: unknown } | undefined;
+  const stored: StoredUpload<R>[] = [];
+  const pending: Promise<void>[] = [];
+
+  async function handle(source: S, meta: UploadMeta): Promise<void> {
+    if (failure) {
+      drain(source);
+      return;
+    }
+    let content: unknown;
+    try {
+      const decision = await guard.inspect(source, meta);
+      if (!decision.ok) {
+        failure ??= { error: decision.error };
+        return;
+      }
+      if (failure) {
+        drain(decision.content as UploadSource);
+        return;
+      }
+      content = decision.content;
+      const result = await options.store(decision);
+      stored.push({
+        field: decision.field,
+        filename: decision.filename,
+        type: decision.type,
+        storageName: decision.storageName,
+        stored: result,
+      });
+    } catch (error) {
+      // Stop the replay first (it detaches from the source), then let the rest of the file flow away.
+      if (isNodeReadable(content)) content.destroy();
+      else if (isWebStream(content) && !content.locked) content.cancel().catch(() => {});
+      drain(source);
+      failure ??= { error };
+    }
+  }
+
+  return {
+    add(source, meta = {}) {
+      const task = handle(source, { ...options.context, ...meta, index: index++ });
+      pending.push(task);
+      return task;
+    },
+    async finish() {
+      await Promise.all(pending);
+      if (!failure) return stored;
+      if (options.remove) await Promise.allSettled(stored.map((s) => options.remove!(s)));
+      throw failure.error;
+    },
+  };
+}
