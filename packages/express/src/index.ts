@@ -5,4 +5,10 @@ export {
   requestState,
   sendProblem,
 } from './http.js';
+export {
+  type PasswordPolicyFields,
+  passwordPolicy,
+  passwordResetConfirm,
+  passwordResetRequest,
+} from './password.js';
 export { type ExpressRateLimitOptions, rateLimit } from './rate-limit.js';

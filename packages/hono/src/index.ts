@@ -1,2 +1,8 @@
 export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';
+export {
+  type PasswordPolicyFields,
+  passwordPolicy,
+  passwordResetConfirm,
+  passwordResetRequest,
+} from './password.js';
 export { type HonoRateLimitOptions, rateLimit } from './rate-limit.js';
