@@ -12,3 +12,12 @@ export {
   passwordResetRequest,
 } from './password.js';
 export { type ExpressRateLimitOptions, rateLimit } from './rate-limit.js';
+export {
+  authClaims,
+  type ExpressTokenOptions,
+  logoutAllHandler,
+  logoutHandler,
+  refreshHandler,
+  requireAuth,
+  sendTokenPair,
+} from './tokens.js';

@@ -6,3 +6,14 @@ export {
   passwordResetRequest,
 } from './password.js';
 export { type FastifyRateLimitOptions, rateLimitPlugin } from './rate-limit.js';
+export {
+  authClaims,
+  type FastifyTokenOptions,
+  logoutAllHandler,
+  logoutHandler,
+  type PortcullisTokensPluginOptions,
+  portcullisTokens,
+  refreshHandler,
+  requireAuth,
+  sendTokenPair,
+} from './tokens.js';

@@ -6,3 +6,12 @@ export {
   passwordResetRequest,
 } from './password.js';
 export { type HonoRateLimitOptions, rateLimit } from './rate-limit.js';
+export {
+  authClaims,
+  type HonoTokenOptions,
+  logoutAllHandler,
+  logoutHandler,
+  refreshHandler,
+  requireAuth,
+  tokenPairResponse,
+} from './tokens.js';

@@ -35,6 +35,8 @@ export {
 export {
   accessTokenCookie,
   createTokenExtractor,
+  TOKEN_RESPONSE_HEADERS,
   type TokenExtractor,
   type TokenExtractorOptions,
+  tokenFromBody,
 } from './transport.js';

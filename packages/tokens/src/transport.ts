@@ -64,3 +64,22 @@ export function accessTokenCookie(name: string, token: string, maxAgeSec: number
   if (!COOKIE_NAME.test(name)) throw new ConfigError('token cookie name must start with "__Host-"');
   return `${name}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSec))}; HttpOnly; Secure; SameSite=Strict`;
 }
+
+/**
+ * Reads a token parameter (`refresh_token`, `token`) from a parsed request body; `undefined`
+ * unless the body is an object whose field is a string no longer than `maxLength`.
+ */
+export function tokenFromBody(body: unknown, name: string, maxLength = 4096): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const v = (body as Record<string, unknown>)[name];
+  return typeof v === 'string' && v !== '' && v.length <= maxLength ? v : undefined;
+}
+
+/**
+ * Headers of a token response: RFC 6749 section 5.1 requires `Cache-Control: no-store` (and
+ * `Pragma: no-cache` for HTTP/1.0 caches) on any response carrying tokens.
+ */
+export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+});

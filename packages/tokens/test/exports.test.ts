@@ -13,6 +13,7 @@ describe('@portcullis/tokens public surface', () => {
       'DEFAULT_REFRESH_IDLE_SEC',
       'ISSUED_AT_MS_CLAIM',
       'MIN_HMAC_SECRET_BYTES',
+      'TOKEN_RESPONSE_HEADERS',
       'TokenError',
       'accessTokenCookie',
       'createKeySet',
@@ -21,6 +22,7 @@ describe('@portcullis/tokens public surface', () => {
       'createTokenExtractor',
       'createTokenService',
       'generateSigningKey',
+      'tokenFromBody',
     ]);
   });
 });

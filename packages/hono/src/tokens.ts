@@ -1,0 +1,121 @@
+import {
+  type AccessTokenClaims,
+  accessTokenCookie,
+  type CustomClaims,
+  createTokenExtractor,
+  TOKEN_RESPONSE_HEADERS,
+  TokenError,
+  type TokenPair,
+  type TokenService,
+  tokenFromBody,
+} from '@portcullis/tokens';
+import type { Context, Handler, MiddlewareHandler } from 'hono';
+import { problemResponse, requestState } from './http.js';
+
+/** Options of the Hono token middleware and handlers. */
+export interface HonoTokenOptions {
+  /** Also read (and, in {@link tokenPairResponse}, set) the access token in this `__Host-` cookie. */
+  cookie?: string | undefined;
+}
+
+/** Claims of the verified access token of this request, set by {@link requireAuth}. */
+export function authClaims<C extends CustomClaims = CustomClaims>(
+  c: Context,
+): AccessTokenClaims<C> | undefined {
+  return (c.get('portcullis') as { auth?: unknown } | undefined)?.auth as AccessTokenClaims<C> | undefined;
+}
+
+/**
+ * Middleware verifying the access token (`Authorization: Bearer`, or the configured `__Host-`
+ * cookie); claims through {@link authClaims}. A refused token is a 401 problem with
+ * `WWW-Authenticate`, a revocation store outage a 503 (by default).
+ *
+ * @example
+ * ```ts
+ * app.get('/me', requireAuth(tokens), (c) => c.json({ user: authClaims(c)?.sub }));
+ * ```
+ */
+export function requireAuth(tokens: TokenService, options: HonoTokenOptions = {}): MiddlewareHandler {
+  const extract = createTokenExtractor(options);
+  return async (c, next) => {
+    try {
+      const token = extract(c.req.raw.headers);
+      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      requestState(c).auth = await tokens.verify(token);
+    } catch (err) {
+      return problemResponse(err, c.req.path);
+    }
+    return next();
+  };
+}
+
+/** A token-pair response with `Cache-Control: no-store`; sets the access cookie when configured. Use it at login. */
+export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {}): Response {
+  const headers = new Headers({ ...TOKEN_RESPONSE_HEADERS, 'content-type': 'application/json' });
+  if (options.cookie !== undefined)
+    headers.append('set-cookie', accessTokenCookie(options.cookie, pair.access_token, pair.expires_in));
+  return new Response(JSON.stringify(pair), { status: 200, headers });
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Handler rotating the `refresh_token` of the JSON body. */
+export function refreshHandler(tokens: TokenService, options: HonoTokenOptions = {}): Handler {
+  return async (c) => {
+    try {
+      const token = tokenFromBody(await jsonBody(c), 'refresh_token');
+      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      return tokenPairResponse(await tokens.refresh(token), options);
+    } catch (err) {
+      return problemResponse(err, c.req.path);
+    }
+  };
+}
+
+/**
+ * Logout: revokes the body's `token` (RFC 7009 name) or `refresh_token`, and the request's Bearer
+ * token if any. Always 200, whether the tokens were valid, unknown or already revoked.
+ */
+export function logoutHandler(tokens: TokenService, options: HonoTokenOptions = {}): Handler {
+  const extract = createTokenExtractor(options);
+  return async (c) => {
+    try {
+      const body = await jsonBody(c);
+      const fromBody = tokenFromBody(body, 'token') ?? tokenFromBody(body, 'refresh_token');
+      if (fromBody !== undefined) await tokens.revoke(fromBody);
+      let bearer: string | undefined;
+      try {
+        bearer = extract(c.req.raw.headers);
+      } catch {
+        bearer = undefined;
+      }
+      if (bearer !== undefined) await tokens.revoke(bearer);
+      const headers = new Headers(TOKEN_RESPONSE_HEADERS);
+      if (options.cookie !== undefined)
+        headers.append('set-cookie', accessTokenCookie(options.cookie, '', 0));
+      return new Response(null, { status: 200, headers });
+    } catch (err) {
+      return problemResponse(err, c.req.path);
+    }
+  };
+}
+
+/** "Log out everywhere" for the authenticated user; mount after {@link requireAuth}. Answers 204. */
+export function logoutAllHandler(tokens: TokenService): Handler {
+  return async (c) => {
+    try {
+      const claims = authClaims(c);
+      if (!claims) throw new TokenError('ERR_TOKEN_MISSING');
+      await tokens.revokeAll(claims.sub);
+      return new Response(null, { status: 204 });
+    } catch (err) {
+      return problemResponse(err, c.req.path);
+    }
+  };
+}
