@@ -21,3 +21,4 @@ export {
   requireAuth,
   sendTokenPair,
 } from './tokens.js';
+export { type ExpressUploadsOptions, guardUploads, type UploadsState } from './uploads.js';

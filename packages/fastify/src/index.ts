@@ -17,3 +17,4 @@ export {
   requireAuth,
   sendTokenPair,
 } from './tokens.js';
+export { type FastifyUploadsOptions, guardUploads, type UploadsState } from './uploads.js';

@@ -15,3 +15,4 @@ export {
   requireAuth,
   tokenPairResponse,
 } from './tokens.js';
+export { guardUploads, type HonoUploadsOptions, type UploadsState } from './uploads.js';

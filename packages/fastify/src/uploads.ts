@@ -1,0 +1,111 @@
+import type { Readable } from 'node:stream';
+import { InputError, isPortcullisError } from '@portcullis/core';
+import {
+  type AcceptedUpload,
+  createUploadSession,
+  type MimeGuard,
+  type StoredUpload,
+  type UploadMeta,
+} from '@portcullis/mime-guard';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { requestState, sendProblem } from './http.js';
+
+/** Options of {@link guardUploads}. */
+export interface FastifyUploadsOptions<R> {
+  /** Stores one accepted file: read `file.content` to the end under `file.storageName`. */
+  store: (file: AcceptedUpload<Readable>, request: FastifyRequest) => Promise<R>;
+  /** Removes a stored file when another file of the request is refused. */
+  remove?: ((stored: StoredUpload<R>, request: FastifyRequest) => Promise<void>) | undefined;
+  /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
+  context?:
+    | ((request: FastifyRequest) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>)
+    | undefined;
+}
+
+/** What {@link guardUploads} stashes on `request.portcullis.uploads`. */
+export interface UploadsState<R> {
+  files: StoredUpload<R>[];
+  /** Text fields of the form (a null-prototype object). */
+  fields: Record<string, string>;
+}
+
+/** Structural view of what @fastify/multipart adds to the request (stream mode). */
+interface MultipartPart {
+  type: 'file' | 'field';
+  fieldname: string;
+  filename?: string;
+  mimetype?: string;
+  file?: Readable;
+  value?: unknown;
+}
+interface MultipartRequest {
+  isMultipart(): boolean;
+  parts(options?: {
+    limits?: { fileSize?: number };
+    throwFileSizeLimit?: boolean;
+  }): AsyncIterable<MultipartPart>;
+}
+
+/**
+ * A Fastify `preHandler` that streams each file of a multipart request (read with
+ * @fastify/multipart, which you register) through the MIME guard into `store`, and stashes the
+ * stored files on `request.portcullis.uploads`. A refused file answers its problem (415, 422 or
+ * 413) after the rest of the body has been drained.
+ *
+ * @example
+ * ```ts
+ * await app.register(multipart);
+ * app.post('/files', { preHandler: guardUploads(guard, { store: (f) => saveToDisk(f) }) },
+ *   async (request) => request.portcullis?.uploads);
+ * ```
+ */
+export function guardUploads<R>(
+  guard: MimeGuard,
+  options: FastifyUploadsOptions<R>,
+): preHandlerAsyncHookHandler {
+  return async function guardUploadsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = request.url.split('?')[0] ?? '/';
+    const multipart = request as unknown as MultipartRequest;
+    if (typeof multipart.isMultipart !== 'function' || !multipart.isMultipart()) {
+      sendProblem(reply, new InputError('ERR_INPUT_INVALID', 'expected a multipart/form-data body'), path);
+      return;
+    }
+    const remove = options.remove;
+    const session = createUploadSession<Readable, R>(guard, {
+      store: (file) => options.store(file, request),
+      remove: remove && ((stored) => remove(stored, request)),
+      context: options.context?.(request),
+    });
+    const fields: Record<string, string> = Object.create(null);
+    try {
+      try {
+        // One byte over the guard's limit, so the guard (not the parser's cut) reports the 413.
+        const parts = multipart.parts({
+          limits: { fileSize: guard.maxFileSize + 1 },
+          throwFileSizeLimit: false,
+        });
+        for await (const part of parts) {
+          if (part.type === 'file' && part.file) {
+            // The iterator yields the next part only once this file has been read or drained.
+            await session.add(part.file, {
+              field: part.fieldname,
+              filename: part.filename,
+              declaredType: part.mimetype,
+            });
+          } else {
+            fields[part.fieldname] = String(part.value);
+          }
+        }
+      } catch (err) {
+        await session.finish().catch(() => {});
+        throw isPortcullisError(err)
+          ? err
+          : new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err });
+      }
+      requestState(request).uploads = { files: await session.finish(), fields } satisfies UploadsState<R>;
+    } catch (err) {
+      if (!isPortcullisError(err)) throw err;
+      sendProblem(reply, err, path);
+    }
+  };
+}
