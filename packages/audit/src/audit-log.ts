@@ -101,6 +101,13 @@ export interface AuditLog {
    * the write happen off the request path. Returns a promise only when the `block` policy waits.
    */
   fileAccess(input: FileAccessInput): void | Promise<void>;
+  /**
+   * {@link AuditLog.fileAccess} for hooks that run after the response is sent (adapters), where
+   * a throw would have nowhere to go: never throws. A record it cannot queue (the `fail` policy
+   * on a full queue, a closed log) is counted as dropped, published as `sys_audit_dropped` and
+   * noted in the log; invalid input goes to `onError` and `sys_audit_error`.
+   */
+  fileAccessAfterResponse(input: FileAccessInput): void;
   /** Records a security event directly (without going through a bus). */
   event(input: SecurityEventInput): void | Promise<void>;
   /** Resolves once every record accepted so far is written; rejects with `ERR_AUDIT_WRITE_FAILED`. */
@@ -319,30 +326,45 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     while (work()) await startDrain();
   };
 
+  const fileAccess = (input: FileAccessInput): void | Promise<void> => {
+    if (!FILE_ACTIONS.has(input.action) || !OUTCOMES.has(input.outcome) || typeof input.resource !== 'string')
+      throw new AuditError('ERR_AUDIT_INPUT_INVALID', 'fileAccess needs action, resource and outcome');
+    return accept({
+      seq: 0,
+      time: clock.now(),
+      event: fileAccessEvent(input),
+      level: fileAccessLevel(input.outcome),
+      user: input.userId,
+      action: input.action,
+      resource: input.resource,
+      outcome: input.outcome,
+      reason: input.reason,
+      reqId: input.requestId,
+      ip: input.clientAddress,
+      method: input.method,
+      route: input.route,
+      ua: input.userAgent,
+    });
+  };
+
   return {
-    fileAccess(input) {
-      if (
-        !FILE_ACTIONS.has(input.action) ||
-        !OUTCOMES.has(input.outcome) ||
-        typeof input.resource !== 'string'
-      )
-        throw new AuditError('ERR_AUDIT_INPUT_INVALID', 'fileAccess needs action, resource and outcome');
-      return accept({
-        seq: 0,
-        time: clock.now(),
-        event: fileAccessEvent(input),
-        level: fileAccessLevel(input.outcome),
-        user: input.userId,
-        action: input.action,
-        resource: input.resource,
-        outcome: input.outcome,
-        reason: input.reason,
-        reqId: input.requestId,
-        ip: input.clientAddress,
-        method: input.method,
-        route: input.route,
-        ua: input.userAgent,
-      });
+    fileAccess,
+    fileAccessAfterResponse(input) {
+      try {
+        // A `block` wait settles once queued and never rejects.
+        void fileAccess(input);
+      } catch (err) {
+        if (err instanceof AuditError && err.code === 'ERR_AUDIT_INPUT_INVALID') {
+          report(err.code, err);
+          return;
+        }
+        stats.dropped++;
+        if (closed) options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped: 1 } });
+        else {
+          droppedUnreported++;
+          schedule(flushIntervalMs);
+        }
+      }
     },
     event(input) {
       return accept(

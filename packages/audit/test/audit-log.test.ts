@@ -343,6 +343,34 @@ describe('createAuditLog', () => {
     });
   });
 
+  describe('fileAccessAfterResponse', () => {
+    it('never throws: a full queue under the fail policy becomes a counted, noted drop', async () => {
+      const sink = gatedSink();
+      const log = createAuditLog({ app: 'a', sink, key, maxQueue: 1, overflow: 'fail' });
+      log.fileAccessAfterResponse({ action: 'read', resource: 'a', outcome: 'success' });
+      expect(() =>
+        log.fileAccessAfterResponse({ action: 'read', resource: 'b', outcome: 'success' }),
+      ).not.toThrow();
+      expect(log.stats().dropped).toBe(1);
+      sink.open();
+      await log.flush();
+      expect(sink.records.map((r) => r.event)).toEqual(['sys_audit_dropped', 'sensitive_read']);
+    });
+
+    it('publishes sys_audit_dropped for a record arriving after close, and reports invalid input', async () => {
+      const errors: AuditError[] = [];
+      const { events, log } = setup({ onError: (e) => void errors.push(e) });
+      const seen: SecurityEvent[] = [];
+      events.subscribe((e) => void seen.push(e), ['sys_audit_dropped', 'sys_audit_error']);
+      log.fileAccessAfterResponse({ action: 'move', resource: 'a', outcome: 'success' } as never);
+      expect(errors[0]?.code).toBe('ERR_AUDIT_INPUT_INVALID');
+      await log.close();
+      log.fileAccessAfterResponse({ action: 'read', resource: 'a', outcome: 'success' });
+      expect(seen.map((e) => e.name)).toEqual(['sys_audit_error', 'sys_audit_dropped']);
+      expect(log.stats().dropped).toBe(1);
+    });
+  });
+
   it('refuses records after close with ERR_AUDIT_CLOSED and ignores bus events', async () => {
     const { events, sink, log } = setup();
     await log.close();

@@ -1,3 +1,4 @@
+export { auditFileAccess, type ExpressAuditOptions } from './audit.js';
 export {
   clientAddressInput,
   type PortcullisRequestState,

@@ -1,3 +1,4 @@
+export { auditFileAccess, type FastifyAuditOptions } from './audit.js';
 export { clientAddressInput, type PortcullisRequestState, requestState, sendProblem } from './http.js';
 export {
   type PasswordPolicyFields,

@@ -1,3 +1,4 @@
+export { auditFileAccess, type HonoAuditOptions } from './audit.js';
 export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';
 export {
   type PasswordPolicyFields,
