@@ -53,5 +53,5 @@ export function normalizeStatus(status: number): string {
  */
 export function errorTypeOf(status: number, errorType?: string | undefined): string {
   if (errorType !== undefined && errorType !== '') return errorType;
-  return status >= 500 && status <= 599 ? String(status) : '';
+  return Number.isInteger(status) && status >= 500 && status <= 599 ? String(status) : '';
 }

@@ -8,7 +8,14 @@ import {
 } from '@portcullis/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, register } from 'prom-client';
 import { type Exposition, type ExpositionFormat, renderRegistry } from './exposition-format.js';
-import { errorTypeOf, normalizeMethod, normalizeRoute, normalizeStatus, OVERFLOW_LABEL } from './labels.js';
+import {
+  errorTypeOf,
+  KNOWN_HTTP_METHODS,
+  normalizeMethod,
+  normalizeRoute,
+  normalizeStatus,
+  OVERFLOW_LABEL,
+} from './labels.js';
 
 /**
  * The 14 default bucket boundaries (seconds) of `http.server.request.duration` in the
@@ -97,6 +104,12 @@ export interface Metrics extends MetricsSource {
 
 type Labels = Record<string, string>;
 
+interface SeriesGuard {
+  /** The cached labels of `key`, made on first sight while the budget lasts, else the overflow labels. */
+  labelsFor(key: string, make: () => Labels): Labels;
+  readonly overflowLabels: Labels;
+}
+
 /**
  * Caps the label combinations of one metric: the first `budget` distinct keys get their own
  * labels object (cached, so the hot path allocates nothing), later ones share the overflow one.
@@ -106,11 +119,11 @@ function createSeriesGuard(
   labelNames: readonly string[],
   budget: number,
   overflow: Counter<'metric'>,
-): (key: string, make: () => Labels) => Labels {
+): SeriesGuard {
   const seen = new Map<string, Labels>();
   const overflowLabels: Labels = Object.fromEntries(labelNames.map((n) => [n, OVERFLOW_LABEL]));
   const overflowSelf = { metric: metricName };
-  return (key, make) => {
+  const labelsFor = (key: string, make: () => Labels): Labels => {
     const hit = seen.get(key);
     if (hit !== undefined) return hit;
     if (seen.size >= budget) {
@@ -121,6 +134,7 @@ function createSeriesGuard(
     seen.set(key, labels);
     return labels;
   };
+  return { labelsFor, overflowLabels };
 }
 
 const STATE = Symbol.for('portcullis.metrics.state');
@@ -128,6 +142,8 @@ type RegistryWithState = Registry & { [STATE]?: Map<string, Metrics> };
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open'];
 const EVENT_NAMES: ReadonlySet<string> = new Set(SECURITY_EVENT_NAMES);
+/** 1-based index of each standard method; 0 stands for `_OTHER`. */
+const METHOD_INDEX: ReadonlyMap<string, number> = new Map(KNOWN_HTTP_METHODS.map((m, i) => [m, i + 1]));
 
 function reuse<T extends Counter<string> | Gauge<string> | Histogram<string>>(
   registry: Registry,
@@ -203,7 +219,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const guard = (name: string, labelNames: readonly string[]) =>
     createSeriesGuard(name, labelNames, budget, overflow);
 
-  const durationLabels = [
+  const durationLabelNames = [
     'http_request_method',
     'http_route',
     'http_response_status_code',
@@ -217,12 +233,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       new Histogram({
         name: n('http_server_request_duration_seconds'),
         help: 'Duration of HTTP server requests, until the response finished or was aborted.',
-        labelNames: durationLabels,
+        labelNames: durationLabelNames,
         buckets,
         registers,
       }),
   );
-  const durationGuard = guard(n('http_server_request_duration_seconds'), durationLabels);
+  const durationGuard = guard(n('http_server_request_duration_seconds'), durationLabelNames);
+  const fast = new Map<string, Map<number, Labels>>();
+  const durationLabels = (
+    method: string,
+    route: string | undefined,
+    status: number,
+    errorType: string | undefined,
+  ) => {
+    const m = normalizeMethod(method);
+    const r = normalizeRoute(route);
+    const s = normalizeStatus(status);
+    const e = errorTypeOf(status, errorType);
+    return durationGuard.labelsFor(`${m}\u0000${r}\u0000${s}\u0000${e}`, () => ({
+      http_request_method: m,
+      http_route: r,
+      http_response_status_code: s,
+      error_type: e,
+    }));
+  };
 
   // A plain integer read at scrape time: the hot path pays no label hashing for the gauge.
   let active = 0;
@@ -265,7 +299,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     );
     const g = guard(n(name), labelNames);
     return (values: readonly string[], by = 1) => {
-      const labels = g(values.join('\u0000'), () =>
+      const labels = g.labelsFor(values.join('\u0000'), () =>
         Object.fromEntries(labelNames.map((l, i) => [l, values[i] ?? ''])),
       );
       c.inc(labels, by);
@@ -323,17 +357,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     endRequest(startedAt, method, route, status, errorType) {
       active--;
-      const m = normalizeMethod(method);
-      const r = normalizeRoute(route);
-      const s = normalizeStatus(status);
-      const e = errorTypeOf(status, errorType);
-      const labels = durationGuard(`${m}\u0000${r}\u0000${s}\u0000${e}`, () => ({
-        http_request_method: m,
-        http_route: r,
-        http_response_status_code: s,
-        error_type: e,
-      }));
-      duration.observe(labels, Math.max(0, clock.now() - startedAt) / 1000);
+      const seconds = Math.max(0, clock.now() - startedAt) / 1000;
+      let labels: Labels | undefined;
+      if (errorType === undefined) {
+        // Hot path: two Map lookups on values the framework already holds, no string building.
+        const code =
+          (METHOD_INDEX.get(method) ?? 0) * 1000 +
+          (Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0);
+        labels = fast.get(route ?? '')?.get(code);
+        if (labels === undefined) {
+          labels = durationLabels(method, route, status, undefined);
+          if (labels !== durationGuard.overflowLabels) {
+            const key = route ?? '';
+            let byCode = fast.get(key);
+            if (byCode === undefined) {
+              byCode = new Map();
+              fast.set(key, byCode);
+            }
+            byCode.set(code, labels);
+          }
+        }
+      } else labels = durationLabels(method, route, status, errorType);
+      duration.observe(labels, seconds);
     },
     recordSecurityEvent(event) {
       if (!EVENT_NAMES.has(event.name)) return;
@@ -388,7 +433,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       storeErrors([store]);
     },
     recordCircuitState(store, state) {
-      const labels = circuitGuard(store, () => ({ store }));
+      const labels = circuitGuard.labelsFor(store, () => ({ store }));
       const s = labels.store ?? OVERFLOW_LABEL;
       for (const candidate of CIRCUIT_STATES)
         circuit.set({ store: s, state: candidate }, candidate === state ? 1 : 0);

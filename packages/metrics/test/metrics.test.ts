@@ -1,7 +1,15 @@
 import { createEventBus, createManualClock, SECURITY_EVENT_NAMES } from '@portcullis/core';
+import fc from 'fast-check';
 import { Counter, Registry, register } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetrics, OTEL_HTTP_DURATION_BUCKETS } from '../src/index.js';
+import {
+  createMetrics,
+  errorTypeOf,
+  normalizeMethod,
+  normalizeRoute,
+  normalizeStatus,
+  OTEL_HTTP_DURATION_BUCKETS,
+} from '../src/index.js';
 import { parseExposition, sampleValue, seriesOf } from './exposition.js';
 
 const H = 'http_server_request_duration_seconds';
@@ -85,6 +93,51 @@ describe('createMetrics', () => {
     expect(routes).toEqual(['/r0', '/r1', '/r2', '__overflow__']);
     expect(sampleValue(parsed, `${H}_count`, { http_route: '__overflow__' })).toBe(7);
     expect(sampleValue(parsed, 'portcullis_metrics_series_overflow_total', { metric: H })).toBe(7);
+  });
+
+  it('keeps counting every observation folded into the overflow series', async () => {
+    const { registry, metrics } = setup({ seriesBudget: 1 });
+    metrics.endRequest(metrics.startRequest(), 'GET', '/a', 200);
+    for (let i = 0; i < 3; i++) metrics.endRequest(metrics.startRequest(), 'GET', '/b', 200);
+    const parsed = await scrape(registry);
+    expect(sampleValue(parsed, 'portcullis_metrics_series_overflow_total', { metric: H })).toBe(3);
+  });
+
+  it('labels any request exactly as the normalisers say, whatever the method, route and status', async () => {
+    const method = fc.oneof(
+      fc.constantFrom('GET', 'POST', 'get', 'PROPFIND', ''),
+      fc.string({ maxLength: 8 }),
+    );
+    const route = fc.option(fc.constantFrom('/a', '/b/:id', '', '/'), { nil: undefined });
+    const status = fc.oneof(fc.constantFrom(200, 404, 500, 503, 99, 600, 200.5, Number.NaN), fc.integer());
+    const errorType = fc.option(fc.constantFrom('aborted', ''), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(method, route, status, errorType), { maxLength: 30 }),
+        async (calls) => {
+          const { registry, metrics } = setup();
+          const expected = new Map<string, number>();
+          for (const [m, r, s, e] of calls) {
+            metrics.endRequest(metrics.startRequest(), m, r, s, e);
+            const key = [normalizeMethod(m), normalizeRoute(r), normalizeStatus(s), errorTypeOf(s, e)].join(
+              ' ',
+            );
+            expected.set(key, (expected.get(key) ?? 0) + 1);
+          }
+          const got = new Map<string, number>();
+          for (const sample of (await scrape(registry)).samples) {
+            if (sample.name !== `${H}_count`) continue;
+            const l = sample.labels;
+            got.set(
+              [l.http_request_method, l.http_route, l.http_response_status_code, l.error_type].join(' '),
+              sample.value,
+            );
+          }
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('returns the same metrics when created twice on one registry (hot reload) and does not throw', () => {
