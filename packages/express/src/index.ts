@@ -6,6 +6,7 @@ export {
   requestState,
   sendProblem,
 } from './http.js';
+export { metricsHandler, metricsMiddleware } from './metrics.js';
 export {
   type PasswordPolicyFields,
   passwordPolicy,

@@ -1,5 +1,6 @@
 export { auditFileAccess, type FastifyAuditOptions } from './audit.js';
 export { clientAddressInput, type PortcullisRequestState, requestState, sendProblem } from './http.js';
+export { metricsHandler, type PortcullisMetricsPluginOptions, portcullisMetrics } from './metrics.js';
 export {
   type PasswordPolicyFields,
   passwordPolicy,

@@ -1,5 +1,6 @@
 export { auditFileAccess, type HonoAuditOptions } from './audit.js';
 export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';
+export { type HonoMetricsHandlerOptions, metricsHandler, metricsMiddleware } from './metrics.js';
 export {
   type PasswordPolicyFields,
   passwordPolicy,
