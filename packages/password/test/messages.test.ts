@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   failureMessage,
@@ -63,5 +64,13 @@ describe('pickLocale', () => {
     expect(pickLocale('FR')).toBe('fr');
     expect(pickLocale('de')).toBe('en');
     expect(pickLocale(undefined, 'fr')).toBe('fr');
+  });
+
+  it('always answers a shipped locale, whatever the header (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), (tag) => {
+        expect(['en', 'fr']).toContain(pickLocale(tag));
+      }),
+    );
   });
 });
