@@ -7,9 +7,25 @@ import type {
   RefreshTokenStore,
   RevocationStore,
 } from '@portcullis/core';
-import { ConfigError, systemClock } from '@portcullis/core';
+import { ConfigError, isPortcullisError, StoreError, systemClock } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
-import { createScriptRunner, defineScript } from './script.js';
+import { createScriptRunner, defineScript, type ScriptRunner } from './script.js';
+
+/** A runner whose every failure is a `StoreError` (503), so callers apply their failure policy. */
+function storeRunner(options: RedisTokenStoreOptions): ScriptRunner {
+  const run = createScriptRunner(options.client, {
+    timeoutMs: options.timeoutMs ?? 250,
+    breaker: options.breaker,
+  });
+  return async (script, keys, args) => {
+    try {
+      return await run(script, keys, args);
+    } catch (err) {
+      if (isPortcullisError(err)) throw err;
+      throw new StoreError('ERR_STORE_UNAVAILABLE', 'the Redis token store failed', { cause: err });
+    }
+  };
+}
 
 /** Options of the Redis token stores. */
 export interface RedisTokenStoreOptions {
@@ -68,10 +84,7 @@ function clean(prefix: string | undefined, fallback: string): string {
 export function createRedisRevocationStore(options: RedisTokenStoreOptions): RevocationStore {
   const prefix = clean(options.prefix, 'portcullis:tok:');
   const clock = options.clock ?? systemClock;
-  const run = createScriptRunner(options.client, {
-    timeoutMs: options.timeoutMs ?? 250,
-    breaker: options.breaker,
-  });
+  const run = storeRunner(options);
   const tokenKey = (k: string) => `${prefix}rv:${k}`;
   const subjectKey = (s: string) => `${prefix}su:${s}`;
   return {
@@ -174,10 +187,7 @@ return 0
 export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): RefreshTokenStore {
   const prefix = clean(options.prefix, 'portcullis:tok:');
   const clock = options.clock ?? systemClock;
-  const run = createScriptRunner(options.client, {
-    timeoutMs: options.timeoutMs ?? 250,
-    breaker: options.breaker,
-  });
+  const run = storeRunner(options);
   const tokenKey = (selector: string) => `${prefix}rt:${selector}`;
   const familyKey = (id: string) => `${prefix}fa:${id}`;
   const fields = (r: RefreshTokenRecord) => [

@@ -1,6 +1,6 @@
 import { createEventBus, createManualClock } from '@portcullis/core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeRedis, uniquePrefix } from '../../../test-utils/redis.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRedis, startRedisServer, uniquePrefix } from '../../../test-utils/redis.js';
 import { createKeySet, createTokenService, generateSigningKey } from '../../tokens/src/index.js';
 import { refreshStoreContract, revocationStoreContract } from '../../tokens/test/store-contract.js';
 import {
@@ -86,5 +86,41 @@ describeRedis('Redis token stores against a real redis-server', (url) => {
     await a.revokeAll('w');
     await expect(b.verify(other.access_token)).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
     await expect(b.refresh(other.refresh_token)).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
+  });
+});
+
+describe('Redis token stores when Redis goes down', () => {
+  it('fails closed on verify (503) and refresh, or accepts signed tokens under fail-open', async () => {
+    const server = await startRedisServer();
+    if (!server) return; // no redis-server binary on this machine (never under CI)
+    const client = createRedisClient(server.url, { commandTimeoutMs: 200 });
+    try {
+      await waitForRedis(client);
+      const keys = await createKeySet({ currentKid: 'k', keys: [await generateSigningKey('EdDSA', 'k')] });
+      const stores = {
+        revocationStore: createRedisRevocationStore({ client, prefix: 'outage:' }),
+        refreshStore: createRedisRefreshTokenStore({ client, prefix: 'outage:' }),
+      };
+      const closed = createTokenService({ keys, issuer: 'https://i.example', audience: 'api', ...stores });
+      const open = createTokenService({
+        keys,
+        issuer: 'https://i.example',
+        audience: 'api',
+        revocationFailure: 'fail-open',
+        ...stores,
+      });
+      const pair = await closed.issue({ subject: 'u' });
+      await server.stop();
+      await expect(closed.verify(pair.access_token)).rejects.toMatchObject({
+        status: 503,
+        code: expect.stringMatching(/^ERR_STORE_/),
+      });
+      await expect(closed.refresh(pair.refresh_token)).rejects.toMatchObject({ status: 503 });
+      await expect(open.refresh(pair.refresh_token)).rejects.toMatchObject({ status: 503 });
+      expect((await open.verify(pair.access_token)).sub).toBe('u');
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
   });
 });

@@ -1,9 +1,10 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import {
   type Clock,
   ConfigError,
   createMemoryTtlStore,
   type EventBus,
+  isPortcullisError,
   type MemoryTtlStore,
   type RefreshTokenStore,
   type RevocationStore,
@@ -121,6 +122,13 @@ export interface IssueInput<C extends CustomClaims = CustomClaims> {
 export interface TokenService<C extends CustomClaims = CustomClaims> {
   /** Issues an access token and the first refresh token of a new family (login). */
   issue(input: IssueInput<C>): Promise<TokenPair>;
+  /**
+   * Issues an access token alone, without a refresh token (service-to-service calls, or when the
+   * client re-authenticates instead of refreshing). Revocable like any other access token.
+   */
+  issueAccessToken(
+    input: IssueInput<C>,
+  ): Promise<{ readonly access_token: string; readonly expires_in: number }>;
   /** Verifies an access token: signature, header, claims, then revocation. Throws {@link TokenError}. */
   verify(token: string): Promise<AccessTokenClaims<C>>;
   /**
@@ -143,7 +151,7 @@ export interface TokenService<C extends CustomClaims = CustomClaims> {
 
 interface CacheEntry {
   claims: AccessTokenClaims;
-  key: string;
+  revocationKey: string;
 }
 
 function positive(name: string, v: number, min = 1): number {
@@ -230,21 +238,44 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
 
   const tokenKey = (iss: string, jti: string) => `${iss} ${jti}`;
 
-  const checkRevocation = async (claims: AccessTokenClaims): Promise<void> => {
-    let revoked: boolean;
+  /** Any store failure becomes a `StoreError` (503): refresh and revocation fail closed. */
+  const viaStore = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
-      revoked = await revocations.isRevoked(tokenKey(claims.iss, claims.jti), claims.sub, claims.iat_ms);
+      return await call();
     } catch (err) {
-      publish({
-        name: 'sys_store_unavailable',
-        resource: 'revocation-store',
-        reason: 'ERR_STORE_UNAVAILABLE',
-      });
-      if (failOpen) return;
-      if (err instanceof StoreError) throw err;
-      throw new StoreError('ERR_STORE_UNAVAILABLE', 'the revocation store failed', { cause: err });
+      if (isPortcullisError(err)) throw err;
+      throw new StoreError('ERR_STORE_UNAVAILABLE', 'a token store failed', { cause: err });
     }
-    if (revoked) fail('ERR_TOKEN_REVOKED', undefined, claims.sub);
+  };
+
+  const storeFailed = (err: unknown): void => {
+    publish({ name: 'sys_store_unavailable', resource: 'revocation-store', reason: 'ERR_STORE_UNAVAILABLE' });
+    if (failOpen) return;
+    if (err instanceof StoreError) throw err;
+    throw new StoreError('ERR_STORE_UNAVAILABLE', 'the revocation store failed', { cause: err });
+  };
+
+  /**
+   * The revocation check, then `claims`. Synchronous when the store answers synchronously (the
+   * memory store), so the cached path costs one promise, not a chain of them.
+   */
+  const checkRevocation = <T extends AccessTokenClaims>(claims: T, revocationKey: string): T | Promise<T> => {
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = revocations.isRevoked(revocationKey, claims.sub, claims.iat_ms);
+    } catch (err) {
+      storeFailed(err);
+      return claims;
+    }
+    if (typeof answer === 'boolean')
+      return answer ? fail('ERR_TOKEN_REVOKED', undefined, claims.sub) : claims;
+    return answer.then(
+      (revoked) => (revoked ? fail('ERR_TOKEN_REVOKED', undefined, claims.sub) : claims),
+      (err: unknown) => {
+        storeFailed(err);
+        return claims;
+      },
+    );
   };
 
   const verifySignature = async (token: string): Promise<AccessTokenClaims> => {
@@ -273,9 +304,23 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
     return payload as AccessTokenClaims;
   };
 
-  const sign = async (subject: string, claims: CustomClaims, sid: string, nowMs: number) => {
+  const verifyUncached = async (token: string, digest: string | undefined): Promise<AccessTokenClaims<C>> => {
+    if (!COMPACT_JWS.test(token)) return fail('ERR_TOKEN_MALFORMED');
+    const claims = await verifySignature(token);
+    const revocationKey = tokenKey(claims.iss, claims.jti);
+    await checkRevocation(claims, revocationKey);
+    if (cache && digest !== undefined) {
+      // The entry dies no later than the token itself (exp without tolerance).
+      const ttl = claims.exp * 1000 - clock.now();
+      if (ttl > 0) cache.set(digest, { claims, revocationKey }, ttl);
+    }
+    return claims as AccessTokenClaims<C>;
+  };
+
+  const sign = async (subject: string, claims: CustomClaims, sid: string | undefined, nowMs: number) => {
     const iat = Math.floor(nowMs / 1000);
-    const jwt = new SignJWT({ ...claims, sid, [ISSUED_AT_MS_CLAIM]: nowMs })
+    const payload = sid === undefined ? { ...claims } : { ...claims, sid };
+    const jwt = new SignJWT({ ...payload, [ISSUED_AT_MS_CLAIM]: nowMs })
       .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYP })
       .setIssuer(issuer)
       .setAudience(audience)
@@ -303,17 +348,19 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
       const now = clock.now();
       const familyId = randomBytes(16).toString('base64url');
       const rt = newRefreshToken();
-      await refreshStore.create({
-        selector: rt.selector,
-        verifierHash: hashVerifier(rt.verifier),
-        familyId,
-        subject,
-        issuedAt: now,
-        familyIssuedAt: now,
-        expiresAt: Math.min(now + refreshIdleMs, now + refreshAbsoluteMs),
-        familyExpiresAt: now + refreshAbsoluteMs,
-        data: JSON.stringify(extra),
-      });
+      await viaStore(() =>
+        refreshStore.create({
+          selector: rt.selector,
+          verifierHash: hashVerifier(rt.verifier),
+          familyId,
+          subject,
+          issuedAt: now,
+          familyIssuedAt: now,
+          expiresAt: Math.min(now + refreshIdleMs, now + refreshAbsoluteMs),
+          familyExpiresAt: now + refreshAbsoluteMs,
+          data: JSON.stringify(extra),
+        }),
+      );
       const access = await sign(subject, extra, familyId, now);
       publish({ name: 'authn_token_created', userId: subject, attributes: { sid: familyId } });
       return {
@@ -324,28 +371,26 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
       };
     },
 
-    async verify(token) {
-      if (typeof token !== 'string' || token === '') return fail('ERR_TOKEN_MISSING');
-      if (token.length > maxLength) return fail('ERR_TOKEN_TOO_LARGE');
-      if (cache) {
-        const key = createHash('sha256').update(token).digest('base64');
-        const hit = cache.get(key);
-        if (hit) {
-          await checkRevocation(hit.claims);
-          return hit.claims as AccessTokenClaims<C>;
-        }
-        if (!COMPACT_JWS.test(token)) return fail('ERR_TOKEN_MALFORMED');
-        const claims = await verifySignature(token);
-        await checkRevocation(claims);
-        // The entry dies no later than the token itself (exp without tolerance).
-        const ttl = claims.exp * 1000 - clock.now();
-        if (ttl > 0) cache.set(key, { claims, key }, ttl);
-        return claims as AccessTokenClaims<C>;
+    async issueAccessToken({ subject, claims }) {
+      if (typeof subject !== 'string' || subject === '')
+        throw new ConfigError('tokens: subject must be a non-empty string');
+      const access = await sign(subject, checkClaims(claims), undefined, clock.now());
+      publish({ name: 'authn_token_created', userId: subject });
+      return { access_token: access, expires_in: accessTtlSec };
+    },
+
+    verify(token) {
+      try {
+        if (typeof token !== 'string' || token === '') return fail('ERR_TOKEN_MISSING');
+        if (token.length > maxLength) return fail('ERR_TOKEN_TOO_LARGE');
+        if (!cache) return verifyUncached(token, undefined);
+        const digest = hash('sha256', token, 'base64');
+        const hit = cache.get(digest);
+        if (hit === undefined) return verifyUncached(token, digest);
+        return Promise.resolve(checkRevocation(hit.claims, hit.revocationKey) as AccessTokenClaims<C>);
+      } catch (err) {
+        return Promise.reject(err);
       }
-      if (!COMPACT_JWS.test(token)) return fail('ERR_TOKEN_MALFORMED');
-      const claims = await verifySignature(token);
-      await checkRevocation(claims);
-      return claims as AccessTokenClaims<C>;
     },
 
     async refresh(refreshToken) {
@@ -355,13 +400,13 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
       if (!parts) return fail('ERR_TOKEN_MALFORMED');
       const now = clock.now();
       // Store errors propagate as StoreError: refresh always fails closed.
-      const entry = await refreshStore.find(parts.selector, now);
+      const entry = await viaStore(() => refreshStore.find(parts.selector, now));
       const presentedHash = hashVerifier(parts.verifier);
       if (!entry || !hashesEqual(entry.verifierHash, presentedHash)) return fail('ERR_TOKEN_INVALID');
       if (entry.state === 'revoked') return fail('ERR_TOKEN_REVOKED', undefined, entry.subject);
-      const watermark = await revocations.subjectWatermark(entry.subject);
+      const watermark = await viaStore(() => revocations.subjectWatermark(entry.subject));
       if (entry.familyIssuedAt <= watermark) {
-        await refreshStore.revokeFamily(entry.familyId, now);
+        await viaStore(() => refreshStore.revokeFamily(entry.familyId, now));
         return fail('ERR_TOKEN_REVOKED', undefined, entry.subject);
       }
       const next = newRefreshToken();
@@ -378,24 +423,26 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
         expires_in: accessTtlSec,
         refresh_token: next.token,
       };
-      const result = await refreshStore.rotate({
-        selector: parts.selector,
-        verifierHash: presentedHash,
-        successor: {
-          selector: next.selector,
-          verifierHash: hashVerifier(next.verifier),
-          familyId: entry.familyId,
-          subject: entry.subject,
-          issuedAt: now,
-          familyIssuedAt: entry.familyIssuedAt,
-          expiresAt: Math.min(now + refreshIdleMs, entry.familyExpiresAt),
-          familyExpiresAt: entry.familyExpiresAt,
-          data: entry.data,
-        },
-        replay: sealReplay(parts, JSON.stringify(pair)),
-        now,
-        graceMs,
-      });
+      const result = await viaStore(() =>
+        refreshStore.rotate({
+          selector: parts.selector,
+          verifierHash: presentedHash,
+          successor: {
+            selector: next.selector,
+            verifierHash: hashVerifier(next.verifier),
+            familyId: entry.familyId,
+            subject: entry.subject,
+            issuedAt: now,
+            familyIssuedAt: entry.familyIssuedAt,
+            expiresAt: Math.min(now + refreshIdleMs, entry.familyExpiresAt),
+            familyExpiresAt: entry.familyExpiresAt,
+            data: entry.data,
+          },
+          replay: sealReplay(parts, JSON.stringify(pair)),
+          now,
+          graceMs,
+        }),
+      );
       switch (result.outcome) {
         case 'rotated':
           publish({
@@ -436,9 +483,9 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
       const now = clock.now();
       const parts = parseRefreshToken(token);
       if (parts) {
-        const entry = await refreshStore.find(parts.selector, now);
+        const entry = await viaStore(() => refreshStore.find(parts.selector, now));
         if (!entry || !hashesEqual(entry.verifierHash, hashVerifier(parts.verifier))) return;
-        if (await refreshStore.revokeFamily(entry.familyId, now))
+        if (await viaStore(() => refreshStore.revokeFamily(entry.familyId, now)))
           publish({
             name: 'authn_token_revoked',
             userId: entry.subject,
@@ -454,12 +501,12 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
         if (err instanceof TokenError) return;
         throw err;
       }
-      const fresh = await revocations.revokeToken(
-        tokenKey(claims.iss, claims.jti),
-        (claims.exp + tolerance) * 1000,
+      const fresh = await viaStore(() =>
+        revocations.revokeToken(tokenKey(claims.iss, claims.jti), (claims.exp + tolerance) * 1000),
       );
       // Logging out with an access token also ends its refresh family (the session).
-      if (claims.sid !== undefined) await refreshStore.revokeFamily(claims.sid, now);
+      const sid = claims.sid;
+      if (sid !== undefined) await viaStore(() => refreshStore.revokeFamily(sid, now));
       if (fresh)
         publish({
           name: 'authn_token_revoked',
@@ -473,7 +520,7 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
         throw new ConfigError('tokens: subject must be a non-empty string');
       // Tokens carry their issue time in ms; "issued at or before now" also covers a token minted
       // in the same second (or millisecond) as the logout.
-      await revocations.revokeSubject(subject, clock.now(), watermarkTtlMs);
+      await viaStore(() => revocations.revokeSubject(subject, clock.now(), watermarkTtlMs));
       publish({ name: 'authn_token_revoked_all', userId: subject });
     },
 

@@ -37,6 +37,16 @@ describe('createTokenService: issuing', () => {
     expect(JSON.stringify(log)).not.toContain(pair.access_token);
   });
 
+  it('issues a lone access token without a session id, revocable like any other', async () => {
+    const { tokens } = await setup();
+    const { access_token, expires_in } = await tokens.issueAccessToken({ subject: 'svc' });
+    expect(expires_in).toBe(3600);
+    expect(decodeJwt(access_token).sid).toBeUndefined();
+    expect((await tokens.verify(access_token)).sub).toBe('svc');
+    await tokens.revoke(access_token);
+    expect(await codeOf(tokens.verify(access_token))).toBe('ERR_TOKEN_REVOKED');
+  });
+
   for (const alg of ['EdDSA', 'ES256', 'RS256', 'HS256'] as const) {
     it(`issues and verifies with ${alg}`, async () => {
       const keys = await createKeySet({ currentKid: 'k', keys: [await generateSigningKey(alg, 'k')] });
