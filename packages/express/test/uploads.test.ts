@@ -17,6 +17,7 @@ runUploadScenarios('express', async (guard, disk) => {
       remove: async (stored) => disk.delete(stored.stored),
     }),
     (req, res) => {
+      disk.routeReached();
       const { files, fields } = requestState(req).uploads as UploadsState<string>;
       res.json({
         files: files.map((x) => ({ field: x.field, type: x.type.id, storageName: x.storageName })),

@@ -63,12 +63,19 @@ export function guardUploads<R>(
   guard: MimeGuard,
   options: FastifyUploadsOptions<R>,
 ): preHandlerAsyncHookHandler {
-  return async function guardUploadsHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  return async function guardUploadsHook(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
     const path = request.url.split('?')[0] ?? '/';
     const multipart = request as unknown as MultipartRequest;
     if (typeof multipart.isMultipart !== 'function' || !multipart.isMultipart()) {
-      sendProblem(reply, new InputError('ERR_INPUT_INVALID', 'expected a multipart/form-data body'), path);
-      return;
+      // Returning the reply tells Fastify the hook answered: the route handler does not run.
+      return sendProblem(
+        reply,
+        new InputError('ERR_INPUT_INVALID', 'expected a multipart/form-data body'),
+        path,
+      );
     }
     const remove = options.remove;
     const session = createUploadSession<Readable, R>(guard, {
@@ -105,7 +112,8 @@ export function guardUploads<R>(
       requestState(request).uploads = { files: await session.finish(), fields } satisfies UploadsState<R>;
     } catch (err) {
       if (!isPortcullisError(err)) throw err;
-      sendProblem(reply, err, path);
+      return sendProblem(reply, err, path);
     }
+    return undefined;
   };
 }

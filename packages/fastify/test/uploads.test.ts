@@ -20,6 +20,7 @@ runUploadScenarios('fastify', async (guard, disk) => {
       }),
     },
     async (request) => {
+      disk.routeReached();
       const { files, fields } = requestState(request).uploads as UploadsState<string>;
       return {
         files: files.map((x) => ({ field: x.field, type: x.type.id, storageName: x.storageName })),

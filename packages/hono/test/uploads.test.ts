@@ -17,6 +17,7 @@ runUploadScenarios('hono', async (guard, disk) => {
       remove: async (stored) => disk.delete(stored.stored),
     }),
     (c) => {
+      disk.routeReached();
       const { files, fields } = requestState(c).uploads as UploadsState<string>;
       return c.json({
         files: files.map((x) => ({ field: x.field, type: x.type.id, storageName: x.storageName })),

@@ -360,7 +360,8 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
       throw sourceError(error);
     }
     if (peeked.ended) knownSize = peeked.total;
-    const bytesRead = Math.min(peeked.total, knownSize ?? peeked.total);
+    // Bytes pulled from the source to decide: a stream's chunks so far, or the head of bytes in memory.
+    const bytesRead = node || reader ? peeked.total : Math.min(peeked.total, sampleSize);
 
     if (peeked.ended && truncated()) {
       return refuse({ code: 'ERR_MIME_TRUNCATED', detail: 'the file was cut at the size limit' }, bytesRead);

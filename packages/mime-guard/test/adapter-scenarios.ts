@@ -17,6 +17,8 @@ export interface UploadDisk {
   put(storageName: string, bytes: Uint8Array): void;
   delete(storageName: string): void;
   readonly files: Map<string, Uint8Array>;
+  /** The route handler calls it: a refused request must never reach the handler. */
+  routeReached(): void;
 }
 
 /** A running test app. */
@@ -220,15 +222,18 @@ export function runUploadScenarios(adapter: string, start: StartUploadApp): void
     for (const s of UPLOAD_SCENARIOS) {
       it(s.name, async () => {
         const files = new Map<string, Uint8Array>();
+        let reached = 0;
         const disk: UploadDisk = {
           files,
           put: (name, bytes) => void files.set(name, bytes),
           delete: (name) => void files.delete(name),
+          routeReached: () => void reached++,
         };
         app = await start(createMimeGuard(s.guard), disk);
         const { body, contentType } = s.raw ? s.raw() : multipart(s.parts ?? []);
         const res = await post(app.baseUrl, body, contentType);
         expect(res.status).toBe(s.expect.status);
+        expect(reached).toBe(s.expect.status === 200 ? 1 : 0);
         for (const bad of s.expect.notInBody ?? []) expect(res.text).not.toContain(bad);
         const json = JSON.parse(res.text) as Record<string, unknown>;
         if (s.expect.code) {

@@ -283,6 +283,11 @@ describe('createMimeGuard: the proof corpus', () => {
     expect(d.bytesRead).toBeLessThanOrEqual(4100);
   });
 
+  it('examines only the 4100-byte head of bytes already in memory', async () => {
+    const d = await createMimeGuard().inspect(f.pngWithHtmlTail(), { filename: 'p.png' });
+    expect([d.ok, d.bytesRead]).toEqual([true, 4100]);
+  });
+
   it('lists the allowed types in the 415 problem', async () => {
     const d = await createMimeGuard().inspect(f.plainZip(), { filename: 'a.zip' });
     expect(d.ok).toBe(false);
