@@ -15,7 +15,7 @@
  *
  * and measures every request with its metrics middleware/plugin bound to `ctx.metrics`.
  */
-import { createManualClock, type ManualClock } from '@portcullis/core';
+import { createEventBus, createManualClock, type ManualClock, SECURITY_EVENT_NAMES } from '@portcullis/core';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,7 +86,8 @@ export function runMetricsScenarios(name: string, factory: AppFactory, caps: Ada
     async function start(scrape: AppContext['scrape'] = {}) {
       const clock = createManualClock(0);
       gate = createGate();
-      const metrics = createMetrics({ registry: new Registry(), clock });
+      const events = createEventBus();
+      const metrics = createMetrics({ registry: new Registry(), clock, events });
       app = await factory({ metrics, clock, gate, scrape });
       const base = app.baseUrl;
       const call = (path: string, init?: RequestInit) => fetch(base + path, init);
@@ -95,7 +96,7 @@ export function runMetricsScenarios(name: string, factory: AppFactory, caps: Ada
         expect(res.status).toBe(200);
         return parseExposition(await res.text());
       };
-      return { metrics, clock, gate, call, scrapeNow };
+      return { metrics, events, clock, gate, call, scrapeNow };
     }
 
     it('labels a matched route by its template, not its path', async () => {
@@ -164,6 +165,38 @@ export function runMetricsScenarios(name: string, factory: AppFactory, caps: Ada
       expect(series.length - before).toBeLessThanOrEqual(2);
       expect(series.every((l) => l.http_route === '__unmatched__' || l.http_route === '/metrics')).toBe(true);
       expect(sampleValue(p, `${H}_count`, { http_route: '__unmatched__' })).toBe(2000);
+    });
+
+    it('exposes every security and module metric on its /metrics', async () => {
+      const { metrics, events, scrapeNow } = await start();
+      for (const name of SECURITY_EVENT_NAMES) events.publish({ name, resource: 'login', reason: 'ERR_X' });
+      metrics.recordRateLimit('api', 'allowed');
+      metrics.recordTokenVerification('valid');
+      metrics.recordAudit('written', 2);
+      metrics.recordCircuitState('redis', 'half-open');
+      const p = await scrapeNow();
+      for (const name of SECURITY_EVENT_NAMES) {
+        expect(sampleValue(p, 'portcullis_security_events_total', { event: name })).toBe(1);
+      }
+      expect(
+        sampleValue(p, 'portcullis_ratelimit_decisions_total', { rule: 'login', outcome: 'limited' }),
+      ).toBe(1);
+      expect(
+        sampleValue(p, 'portcullis_ratelimit_decisions_total', { rule: 'api', outcome: 'allowed' }),
+      ).toBe(1);
+      expect(
+        sampleValue(p, 'portcullis_token_verifications_total', { outcome: 'invalid', reason: 'ERR_X' }),
+      ).toBe(1);
+      expect(sampleValue(p, 'portcullis_token_verifications_total', { outcome: 'valid' })).toBe(1);
+      expect(sampleValue(p, 'portcullis_uploads_total', { outcome: 'rejected', reason: 'ERR_X' })).toBe(1);
+      expect(sampleValue(p, 'portcullis_uploads_total', { outcome: 'accepted' })).toBe(1);
+      expect(sampleValue(p, 'portcullis_audit_records_total', { outcome: 'written' })).toBe(2);
+      expect(sampleValue(p, 'portcullis_audit_records_total', { outcome: 'dropped' })).toBe(1);
+      expect(sampleValue(p, 'portcullis_store_errors_total', { store: 'login' })).toBe(1);
+      expect(sampleValue(p, 'portcullis_store_circuit_state', { store: 'redis', state: 'half-open' })).toBe(
+        1,
+      );
+      expect(p.types.get('portcullis_metrics_series_overflow_total')).toBe('counter');
     });
 
     it('counts requests in flight and releases them when they end', async () => {
