@@ -19,10 +19,6 @@ export interface AlgorithmState {
 
 const EPS = 1e-9;
 
-function fresh(): AlgorithmState {
-  return { a: 0, b: 0, c: 0, expiresAt: 0 };
-}
-
 function result(allowed: boolean, remaining: number, resetMs: number, retryAfterMs: number): RateLimitState {
   return {
     allowed,
@@ -32,18 +28,22 @@ function result(allowed: boolean, remaining: number, resetMs: number, retryAfter
   };
 }
 
+/** A state for a key the store has never seen (an expired state behaves the same). */
+export function emptyState(): AlgorithmState {
+  return { a: 0, b: 0, c: 0, expiresAt: 0 };
+}
+
 /**
- * Runs one `consume` on `s` in place (pass a fresh object for an absent or expired key) and
- * returns the decision. Pure apart from mutating `s`.
+ * Runs one `consume` on `st` in place (an expired state counts as empty) and returns the
+ * decision. Allocation-free apart from the decision itself: this is the hot path.
  */
 export function consumeStep(
-  s: AlgorithmState | undefined,
+  st: AlgorithmState,
   quota: RateLimitQuota,
   cost: number,
   now: number,
-): { state: AlgorithmState; decision: RateLimitState } {
-  const st = s !== undefined && s.expiresAt > now ? s : fresh();
-  const isNew = st !== s;
+): RateLimitState {
+  const isNew = st.expiresAt <= now;
   const L = quota.limit;
   const W = quota.windowMs;
   switch (quota.algorithm) {
@@ -56,7 +56,7 @@ export function consumeStep(
       const allowed = st.b + cost <= L;
       if (allowed) st.b += cost;
       st.expiresAt = end;
-      return { state: st, decision: result(allowed, L - st.b, end - now, end - now) };
+      return result(allowed, L - st.b, end - now, end - now);
     }
     case 'sliding-window': {
       const ws = Math.floor(now / W) * W;
@@ -85,7 +85,7 @@ export function consumeStep(
           retry = W - elapsed + need;
         }
       }
-      return { state: st, decision: result(allowed, remaining, allowed ? W - elapsed : retry, retry) };
+      return result(allowed, remaining, allowed ? W - elapsed : retry, retry);
     }
     case 'token-bucket': {
       const rate = L / W;
@@ -100,7 +100,7 @@ export function consumeStep(
       if (allowed) st.b = Math.max(0, st.b - cost);
       const full = (L - st.b) / rate;
       st.expiresAt = now + Math.max(1, Math.ceil(full));
-      return { state: st, decision: result(allowed, st.b, full, (cost - st.b) / rate) };
+      return result(allowed, st.b, full, (cost - st.b) / rate);
     }
     case 'gcra': {
       const T = W / L;
@@ -110,7 +110,7 @@ export function consumeStep(
       st.a = allowed ? next : tat;
       st.expiresAt = Math.max(now + 1, Math.ceil(st.a));
       const used = st.a - now;
-      return { state: st, decision: result(allowed, (W - used) / T, used, next - W - now) };
+      return result(allowed, (W - used) / T, used, next - W - now);
     }
   }
 }

@@ -1,4 +1,4 @@
-export { type AlgorithmState, consumeStep, refundStep } from './algorithms.js';
+export { type AlgorithmState, consumeStep, emptyState, refundStep } from './algorithms.js';
 export { QUOTA_EXCEEDED_TYPE, type RateLimitErrorCode, RateLimitExceededError } from './errors.js';
 export { type HeaderRule, type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
 export { hashKey, MAX_KEY_LENGTH, normaliseUsername, rateLimitKey } from './keys.js';
@@ -22,6 +22,7 @@ export {
 export { compilePathPattern, normalisePath, type PathMatcher } from './match.js';
 export {
   createMemoryRateLimitStore,
+  isMemoryRateLimitStore,
   type MemoryRateLimitStore,
   type MemoryRateLimitStoreOptions,
 } from './memory-store.js';

@@ -13,7 +13,7 @@ import {
   StoreError,
   systemClock,
 } from '@portcullis/core';
-import { createMemoryRateLimitStore } from './memory-store.js';
+import { createMemoryRateLimitStore, isMemoryRateLimitStore } from './memory-store.js';
 
 /**
  * What to do when the store fails (error, timeout, open circuit):
@@ -134,52 +134,74 @@ export function createStoreGuard(options: StoreGuardOptions = {}): StoreGuard {
     throw new StoreError('ERR_STORE_UNAVAILABLE', 'the rate-limit store failed', { cause: err });
   };
 
+  const remoteConsume = async (
+    key: string,
+    quota: RateLimitQuota,
+    cost: number,
+    ctx: ConsumeContext,
+  ): Promise<GuardedState> => {
+    if (blocks !== undefined) {
+      const until = blocks.get(key);
+      if (until !== undefined) {
+        const wait = until - clock.now();
+        if (wait > 0) {
+          const s: GuardedState = {
+            allowed: false,
+            remaining: 0,
+            resetMs: wait,
+            retryAfterMs: wait,
+            source: 'block-cache',
+          };
+          return refused(s, key, quota, ctx);
+        }
+      }
+    }
+    let state: GuardedState;
+    if (breaker !== undefined && !breaker.allow()) {
+      state = await onFailure(
+        new StoreError('ERR_STORE_UNAVAILABLE', 'circuit open: the rate-limit store failed repeatedly'),
+        key,
+        quota,
+        cost,
+        ctx,
+      );
+    } else {
+      try {
+        state = { ...(await store.consume(key, quota, cost)), source: 'store' };
+        breaker?.success();
+      } catch (err) {
+        breaker?.failure();
+        state = await onFailure(err, key, quota, cost, ctx);
+      }
+    }
+    if (!state.allowed) {
+      if (blocks !== undefined && state.source === 'store' && state.remaining === 0) {
+        blocks.set(key, clock.now() + state.retryAfterMs, state.retryAfterMs);
+      }
+      return refused(state, key, quota, ctx);
+    }
+    return state;
+  };
+
+  // A memory store is in-process: there is no I/O to spare and nothing that can fail, so no
+  // block cache and no breaker in front of it, and no promise chain per decision.
+  const local = isMemoryRateLimitStore(store) ? store : undefined;
+
   return {
     breaker,
     clock,
     events,
-    async consume(key, quota, cost, ctx) {
-      if (blocks !== undefined) {
-        const until = blocks.get(key);
-        if (until !== undefined) {
-          const wait = until - clock.now();
-          if (wait > 0) {
-            const s: GuardedState = {
-              allowed: false,
-              remaining: 0,
-              resetMs: wait,
-              retryAfterMs: wait,
-              source: 'block-cache',
-            };
-            return refused(s, key, quota, ctx);
-          }
-        }
-      }
-      let state: GuardedState;
-      if (breaker !== undefined && !breaker.allow()) {
-        state = await onFailure(
-          new StoreError('ERR_STORE_UNAVAILABLE', 'circuit open: the rate-limit store failed repeatedly'),
-          key,
-          quota,
-          cost,
-          ctx,
-        );
-      } else {
-        try {
-          state = { ...(await store.consume(key, quota, cost)), source: 'store' };
-          breaker?.success();
-        } catch (err) {
-          breaker?.failure();
-          state = await onFailure(err, key, quota, cost, ctx);
-        }
-      }
-      if (!state.allowed) {
-        if (blocks !== undefined && state.source === 'store' && state.remaining === 0) {
-          blocks.set(key, clock.now() + state.retryAfterMs, state.retryAfterMs);
-        }
-        return refused(state, key, quota, ctx);
-      }
-      return state;
+    consume(key, quota, cost, ctx) {
+      if (local === undefined) return remoteConsume(key, quota, cost, ctx);
+      const s = local.consumeSync(key, quota, cost);
+      const g: GuardedState = {
+        allowed: s.allowed,
+        remaining: s.remaining,
+        resetMs: s.resetMs,
+        retryAfterMs: s.retryAfterMs,
+        source: 'store',
+      };
+      return Promise.resolve(g.allowed ? g : refused(g, key, quota, ctx));
     },
     async refund(key, quota, cost) {
       blocks?.delete(key);

@@ -8,7 +8,7 @@ import {
   type RateLimitStore,
   systemClock,
 } from '@portcullis/core';
-import { type AlgorithmState, consumeStep, refundStep } from './algorithms.js';
+import { type AlgorithmState, consumeStep, emptyState, refundStep } from './algorithms.js';
 
 /** Options of {@link createMemoryRateLimitStore}. */
 export interface MemoryRateLimitStoreOptions {
@@ -28,6 +28,8 @@ export interface MemoryRateLimitStoreOptions {
 
 /** The memory store, with its sizes for monitoring. */
 export interface MemoryRateLimitStore extends RateLimitStore {
+  /** {@link RateLimitStore.consume} without the promise (in-process, so nothing to wait for). */
+  consumeSync(key: string, quota: RateLimitQuota, cost: number): RateLimitState;
   /** Keys currently held (main cache + exhausted keys). */
   readonly size: number;
   /** Exhausted keys currently held apart. */
@@ -63,23 +65,28 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
 
   const consumeSync = (key: string, quota: RateLimitQuota, cost: number): RateLimitState => {
     const now = clock.now();
-    const inLimited = limited.get(key);
-    const before = inLimited ?? hot.get(key);
-    const { state, decision } = consumeStep(before, quota, cost, now);
+    // A key lives in exactly one of the two caches; the hot one is tried first because it
+    // holds nearly every key (one lookup per decision in the common case).
+    const inHot = hot.get(key);
+    const inLimited = inHot === undefined ? limited.get(key) : undefined;
+    const before = inHot ?? inLimited;
+    const state = before ?? emptyState();
+    const decision = consumeStep(state, quota, cost, now);
     const exhausted = !decision.allowed || decision.remaining === 0;
     if (inLimited !== undefined) {
       if (!exhausted) {
         limited.delete(key);
         hot.set(key, state);
-      } else if (state !== inLimited) limited.set(key, state);
+      }
     } else if (exhausted) {
-      if (before !== undefined) hot.delete(key);
+      if (inHot !== undefined) hot.delete(key);
       limited.set(key, state);
-    } else if (state !== before) hot.set(key, state);
+    } else if (inHot === undefined) hot.set(key, state);
     return decision;
   };
 
-  return {
+  const store: MemoryRateLimitStore = {
+    consumeSync,
     consume(key, quota, cost) {
       return Promise.resolve(consumeSync(key, quota, cost));
     },
@@ -108,4 +115,13 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
       return limited.size;
     },
   };
+  MEMORY_STORES.add(store);
+  return store;
+}
+
+const MEMORY_STORES = new WeakSet<object>();
+
+/** True for stores built by {@link createMemoryRateLimitStore} (in-process: nothing to spare, nothing to fail). */
+export function isMemoryRateLimitStore(store: RateLimitStore): store is MemoryRateLimitStore {
+  return MEMORY_STORES.has(store);
 }
