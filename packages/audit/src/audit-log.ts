@@ -170,7 +170,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   let queue: PendingRecord[] = [];
   const waiters: Array<{ rec: PendingRecord; resolve: () => void }> = [];
-  let inflight: AuditRecord[] | null = null;
+  let inflight: { records: AuditRecord[]; lines: string[] } | null = null;
   let droppedUnreported = 0;
   let closed = false;
   let closing: Promise<void> | null = null;
@@ -215,8 +215,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
   };
 
-  const nextBatch = (): AuditRecord[] => {
-    const out: AuditRecord[] = [];
+  const nextBatch = (): { records: AuditRecord[]; lines: string[] } => {
+    const records: AuditRecord[] = [];
+    const lines: string[] = [];
+    const push = (p: PendingRecord) => {
+      p.seq = ++seq;
+      const sealed = chain.seal(encodeRecord(p, app, attributeKeys));
+      records.push(sealed.record);
+      lines.push(sealed.line);
+    };
     if (droppedUnreported > 0) {
       const n = droppedUnreported;
       droppedUnreported = 0;
@@ -228,17 +235,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         level: defaultEventLevel('sys_audit_dropped'),
         attrs: { dropped: n },
       };
-      p.seq = ++seq;
-      out.push(chain.seal(encodeRecord(p, app, attributeKeys)));
+      push(p);
     }
-    const take = queue.length <= batchSize - out.length ? queue : queue.slice(0, batchSize - out.length);
+    const room = batchSize - records.length;
+    const take = queue.length <= room ? queue : queue.slice(0, room);
     queue = take === queue ? [] : queue.slice(take.length);
-    for (const p of take) {
-      p.seq = ++seq;
-      out.push(chain.seal(encodeRecord(p, app, attributeKeys)));
-    }
+    for (const p of take) push(p);
     refill();
-    return out;
+    return { records, lines };
   };
 
   const checkpoint = async (force: boolean) => {
@@ -264,14 +268,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     while (work()) {
       if (inflight === null) inflight = nextBatch();
       try {
-        if (inflight.length > 0) await sink.write(inflight);
+        if (inflight.records.length > 0) await sink.write(inflight.records, inflight.lines);
       } catch (err) {
         report(errorCode(err), err);
         retryDelay = Math.min(retryDelay * 2, 5000);
         throw new AuditError('ERR_AUDIT_WRITE_FAILED', 'audit sink write failed', { cause: err });
       }
-      stats.written += inflight.length;
-      writtenSeq = inflight.at(-1)?.seq ?? writtenSeq;
+      stats.written += inflight.records.length;
+      writtenSeq = inflight.records.at(-1)?.seq ?? writtenSeq;
       inflight = null;
       retryDelay = flushIntervalMs;
       await checkpoint(false);
@@ -393,7 +397,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
     stats: () => ({
       ...stats,
-      pending: queue.length + waiters.length + (inflight?.length ?? 0),
+      pending: queue.length + waiters.length + (inflight?.records.length ?? 0),
       lastSeq: writtenSeq,
     }),
     get lastCheckpoint() {

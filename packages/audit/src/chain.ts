@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '@portcullis/core';
-import { type AuditFields, type AuditRecord, canonicalize } from './record.js';
+import { type AuditFields, type AuditRecord, canonicalize, lineOf } from './record.js';
 
 /** `prev` of the first record of a chain. */
 export const GENESIS = '0'.repeat(64);
@@ -36,10 +36,16 @@ export function recordHmac(key: KeyObject, fields: AuditFields, kid: string, pre
     .digest('hex');
 }
 
+/** A sealed record and its JSON line (without the newline). */
+export interface SealedRecord {
+  record: AuditRecord;
+  line: string;
+}
+
 /** The chain state: seals records one after the other. */
 export interface Chain {
-  /** Seals the next record: sets `kid`, `prev`, `hmac`. */
-  seal(fields: AuditFields): AuditRecord;
+  /** Seals the next record: sets `kid`, `prev`, `hmac`, and serialises its line once. */
+  seal(fields: AuditFields): SealedRecord;
   /** `hmac` of the last sealed record (GENESIS before the first). */
   readonly last: string;
   readonly lastSeq: number;
@@ -53,11 +59,12 @@ export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
   let lastSeq = 0;
   return {
     seal(fields) {
-      const hmac = secret ? recordHmac(secret, fields, kid, last) : '';
-      const rec: AuditRecord = { ...fields, kid, prev: secret ? last : '', hmac };
+      const prev = secret ? last : '';
+      const canonical = canonicalize(fields, kid, prev);
+      const hmac = secret ? createHmac('sha256', secret).update(canonical).digest('hex') : '';
       if (secret) last = hmac;
       lastSeq = fields.seq;
-      return rec;
+      return { record: { ...fields, kid, prev, hmac }, line: lineOf(canonical, hmac) };
     },
     get last() {
       return last;

@@ -95,6 +95,8 @@ export interface FileSink extends AuditSink {
   readonly checkpointFile: string;
   /** The files of this process so far, oldest first (sealed ones with their final name). */
   files(): string[];
+  /** Resolves when the compression and retention of every file sealed so far are done. */
+  settled(): Promise<void>;
 }
 
 const MIB = 1024 * 1024;
@@ -174,13 +176,11 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     openedAt = clock.now();
   };
 
-  const seal = async () => {
-    if (!handle || !current) return;
-    const path = current;
-    const h = handle;
-    handle = null;
-    current = undefined;
-    await h.close();
+  // Compression and retention run in the background, one sealed file after the other, so a
+  // rotation never holds up the batch that triggered it; close() waits for them.
+  let background: Promise<void> = Promise.resolve();
+
+  const compress = async (path: string) => {
     if (useGzip) {
       try {
         const gz = await gzip(await fs.readFile(path));
@@ -189,11 +189,21 @@ export function createFileSink(options: FileSinkOptions): FileSink {
         await fs.unlink(path);
         files[files.indexOf(path)] = `${path}.gz`;
       } catch (err) {
-        // The plain file is complete and still verifiable; say so rather than fail the batch.
+        // The plain file is complete and still verifiable; say so rather than fail a batch.
         report(err);
       }
     }
     await retain();
+  };
+
+  const seal = async () => {
+    if (!handle || !current) return;
+    const path = current;
+    const h = handle;
+    handle = null;
+    current = undefined;
+    await h.close();
+    background = background.then(() => compress(path));
   };
 
   const retain = async () => {
@@ -226,11 +236,10 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     },
     checkpointFile,
     files: () => [...files],
-    async write(records) {
-      if (records.length === 0) return;
-      let text = '';
-      for (const r of records) text += `${JSON.stringify(r)}\n`;
-      const buf = Buffer.from(text, 'utf8');
+    settled: () => background,
+    async write(_records, lines) {
+      if (lines.length === 0) return;
+      const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
       if (handle && size > 0 && (size + buf.length > maxBytes || clock.now() - openedAt >= maxAgeMs))
         await seal();
       if (!handle) await open();
@@ -257,6 +266,7 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     },
     async close() {
       await seal();
+      await background;
     },
   };
 }

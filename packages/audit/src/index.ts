@@ -47,6 +47,7 @@ export {
   type FileAccessInput,
   type FileAction,
   fileAccessEvent,
+  lineOf,
   outcomeFromStatus,
 } from './record.js';
 export { installShutdownHooks, type ShutdownHookOptions } from './shutdown.js';

@@ -164,26 +164,36 @@ export const CANONICAL_FIELDS = [
 export const RECORD_KEYS: ReadonlySet<string> = new Set<string>([...CANONICAL_FIELDS, 'prev', 'hmac']);
 
 /**
- * The exact bytes the HMAC covers: a JSON array of the fields in {@link CANONICAL_FIELDS} order
- * (absent = null; attributes with sorted keys) followed by `prev`. An array has no key order to
- * argue about, and JSON.stringify is deterministic for strings and finite numbers.
+ * The exact text the HMAC covers, which is also the written line minus its `hmac`: a JSON object
+ * with the fields in {@link CANONICAL_FIELDS} order (absent ones left out, attribute keys
+ * sorted), then `prev`. What is signed is what is read; JSON.stringify is deterministic for
+ * strings, finite numbers and booleans in a fixed key order, so a verifier re-serialises the
+ * parsed values and gets the same text back whatever whitespace or key order a file shows.
  */
 export function canonicalize(fields: AuditFields, kid: string, prev: string): string {
   const r = fields as unknown as Record<string, unknown>;
-  const out: unknown[] = [];
+  const out: Record<string, unknown> = {};
   for (const k of CANONICAL_FIELDS) {
-    if (k === 'kid') out.push(kid);
-    else if (k === 'attrs') out.push(fields.attrs ? sortedAttrs(fields.attrs) : null);
-    else out.push(r[k] ?? null);
+    if (k === 'kid') out.kid = kid;
+    else if (k === 'attrs') {
+      if (fields.attrs !== undefined) out.attrs = sortedAttrs(fields.attrs);
+    } else if (r[k] !== undefined) out[k] = r[k];
   }
-  out.push(prev);
+  out.prev = prev;
   return JSON.stringify(out);
 }
 
-function sortedAttrs(a: Readonly<Record<string, string | number | boolean>>): unknown[] {
-  return Object.keys(a)
-    .sort()
-    .map((k) => [k, a[k]]);
+function sortedAttrs(
+  a: Readonly<Record<string, string | number | boolean>>,
+): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const k of Object.keys(a).sort()) out[k] = a[k]!;
+  return out;
+}
+
+/** The written line: the canonical text with `hmac` appended as its last member. */
+export function lineOf(canonical: string, hmac: string): string {
+  return `${canonical.slice(0, -1)},"hmac":"${hmac}"}`;
 }
 
 /** What the hot path stores: raw values, encoded later off the request path. */
@@ -283,7 +293,7 @@ export function encodeRecord(p: PendingRecord, app: string, attributeKeys: Reado
   if (ua !== undefined) f.ua = ua;
   if (p.attrs) {
     let attrs: Record<string, string | number | boolean> | undefined;
-    for (const k of Object.keys(p.attrs)) {
+    for (const k of Object.keys(p.attrs).sort()) {
       if (!attributeKeys.has(k)) continue;
       const v = p.attrs[k];
       let out: string | number | boolean | undefined;

@@ -5,7 +5,8 @@ import type { AuditRecord } from './record.js';
  * The custom-sink contract. The audit log calls `write` with one batch at a time, never
  * concurrently, in `seq` order, off the request path.
  *
- * - `write` resolves once the batch is as durable as the sink promises (the file sink: written,
+ * - `write` gets the records and the same records as JSON lines (no newline), serialised once
+ *   by the chain: write the lines as they are if you store text. It resolves once the batch is as durable as the sink promises (the file sink: written,
  *   and fsynced when asked). If it rejects, the sink must not have kept part of the batch: the log
  *   reports the error and retries the same records later, so a partial write would duplicate them.
  * - `checkpoint`, when present, stores a signed checkpoint next to the records.
@@ -14,13 +15,13 @@ import type { AuditRecord } from './record.js';
  * @example
  * ```ts
  * const sink: AuditSink = {
- *   async write(records) { await queue.sendBatch(records.map((r) => JSON.stringify(r))); },
+ *   async write(_records, lines) { await queue.sendBatch(lines); },
  *   async close() { await queue.disconnect(); },
  * };
  * ```
  */
 export interface AuditSink {
-  write(records: readonly AuditRecord[]): Promise<void>;
+  write(records: readonly AuditRecord[], lines: readonly string[]): Promise<void>;
   checkpoint?(checkpoint: SignedCheckpoint): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,7 +30,7 @@ export interface AuditSink {
 export interface MemorySink extends AuditSink {
   readonly records: readonly AuditRecord[];
   readonly checkpoints: readonly SignedCheckpoint[];
-  /** The records as JSON lines, as the file sink would write them. */
+  /** The lines, as the file sink would write them. */
   lines(): string[];
 }
 
@@ -44,18 +45,20 @@ export interface MemorySink extends AuditSink {
  */
 export function createMemorySink(): MemorySink {
   const records: AuditRecord[] = [];
+  const lines: string[] = [];
   const checkpoints: SignedCheckpoint[] = [];
   return {
     records,
     checkpoints,
-    async write(batch) {
+    async write(batch, batchLines) {
       records.push(...batch);
+      lines.push(...batchLines);
     },
     async checkpoint(cp) {
       checkpoints.push(cp);
     },
     async close() {},
-    lines: () => records.map((r) => JSON.stringify(r)),
+    lines: () => [...lines],
   };
 }
 

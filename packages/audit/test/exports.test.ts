@@ -26,6 +26,7 @@ describe('@portcullis/audit public surface', () => {
       'fileAccessEvent',
       'importAuditKey',
       'installShutdownHooks',
+      'lineOf',
       'looksSecret',
       'nodeAuditFs',
       'outcomeFromStatus',

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createManualClock } from '@portcullis/core';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../src/audit-log.js';
 import type { SignedCheckpoint } from '../src/checkpoint.js';
@@ -48,6 +49,54 @@ const check = (texts: string[], extra: { tornTail?: boolean } = {}) =>
 describe('verifyLines', () => {
   it('accepts an untouched log', async () => {
     expect(await check(pristine)).toMatchObject({ ok: true, records: 30, firstSeq: 1, lastSeq: 30 });
+  });
+
+  it('signs exactly the written line: re-serialising the parsed values gives the same text', () => {
+    for (const text of pristine) {
+      const r = JSON.parse(text) as Record<string, unknown>;
+      const { hmac, ...rest } = r;
+      expect(text).toBe(`${JSON.stringify(rest).slice(0, -1)},"hmac":"${String(hmac)}"}`);
+    }
+  });
+
+  it('still verifies when a file is re-indented or its keys reordered (same content)', async () => {
+    const reordered = pristine.map((t) => {
+      const r = JSON.parse(t) as Record<string, unknown>;
+      return JSON.stringify(Object.fromEntries(Object.entries(r).reverse()));
+    });
+    expect((await check(reordered)).ok).toBe(true);
+  });
+
+  it('detects any change of any field of any record (property)', async () => {
+    const fields = [
+      'v',
+      'seq',
+      'time',
+      'app',
+      'event',
+      'level',
+      'user',
+      'action',
+      'resource',
+      'outcome',
+      'kid',
+      'prev',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 29 }),
+        fc.constantFrom(...fields),
+        fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+        async (i, field, value) => {
+          const before = (JSON.parse(pristine[i]!) as Record<string, unknown>)[field];
+          fc.pre(before !== value);
+          const r = await check(edit(i, (x) => (x[field] = value)));
+          expect(r.ok).toBe(false);
+          expect(r.issue?.line).toBe(i + 1);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('reports a changed field as changed, at that record', async () => {
