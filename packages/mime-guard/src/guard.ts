@@ -377,7 +377,10 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
         bytesRead,
       );
     }
-    if (!type || !allowed.has(type.id)) {
+    // An animated PNG is a PNG to every browser: allowing `png` allows it.
+    const isAllowed =
+      type !== undefined && (allowed.has(type.id) || (type.id === 'apng' && allowed.has('png')));
+    if (!type || !isAllowed) {
       const what = type ? type.mime : 'an unrecognised type';
       return refuse(
         {

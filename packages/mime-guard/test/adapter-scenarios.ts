@@ -8,6 +8,7 @@
  * built from the state the adapter stashed on the request.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMimeGuard, type MimeGuard, type MimeGuardOptions } from '../src/index.js';
 import * as f from './fixtures.js';
@@ -264,5 +265,35 @@ export function runUploadScenarios(adapter: string, start: StartUploadApp): void
         expect((await post(app.baseUrl, again.body, again.contentType)).status).toBe(200);
       });
     }
+
+    it('survives a client that disconnects in the middle of a file, and serves the next request', async () => {
+      const files = new Map<string, Uint8Array>();
+      const disk: UploadDisk = {
+        files,
+        put: (name, bytes) => void files.set(name, bytes),
+        delete: (name) => void files.delete(name),
+        routeReached: () => {},
+      };
+      app = await start(createMimeGuard(), disk);
+      const { body, contentType } = multipart([
+        { field: 'f', filename: 'big.png', type: 'image/png', data: big(1_000_000) },
+      ]);
+      const url = new URL(app.baseUrl);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => {
+          socket.write(
+            `POST /files HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+          );
+          socket.write(body.subarray(0, 200_000), () => {
+            socket.destroy();
+            resolve();
+          });
+        });
+        socket.on('error', reject);
+      });
+      const again = multipart([{ field: 'x', filename: 'x.gif', type: 'image/gif', data: f.gif() }]);
+      expect((await post(app.baseUrl, again.body, again.contentType)).status).toBe(200);
+      expect([...files.keys()].map((k) => k.split('.').pop())).toEqual(['gif']);
+    });
   });
 }

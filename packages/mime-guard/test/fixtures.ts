@@ -16,14 +16,15 @@ function pngChunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([u32be(data.length), t, data, u32be(crc32(Buffer.concat([t, data])))]);
 }
 
-/** A valid 2x2 RGB PNG, with optional tEXt chunks in its head. */
-export function png(options: { text?: string } = {}): Buffer {
+/** A valid 2x2 RGB PNG, with optional tEXt chunk in its head, or an animation control chunk (APNG). */
+export function png(options: { text?: string; animated?: boolean } = {}): Buffer {
   const ihdr = Buffer.concat([u32be(2), u32be(2), Buffer.from([8, 2, 0, 0, 0])]);
   const raw = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     pngChunk('IHDR', ihdr),
     ...(options.text ? [pngChunk('tEXt', ascii(`Comment\0${options.text}`))] : []),
+    ...(options.animated ? [pngChunk('acTL', Buffer.concat([u32be(1), u32be(0)]))] : []),
     pngChunk('IDAT', deflateSync(raw)),
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
