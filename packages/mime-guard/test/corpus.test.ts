@@ -16,6 +16,13 @@ interface Case {
 const corpus: Case[] = [
   { name: 'a PNG', bytes: f.png, filename: 'cat.png', declaredType: 'image/png', expect: { accept: 'png' } },
   {
+    name: 'an animated PNG where PNG is allowed',
+    bytes: () => f.png({ animated: true }),
+    filename: 'anim.png',
+    declaredType: 'image/png',
+    expect: { accept: 'apng' },
+  },
+  {
     name: 'a JPEG',
     bytes: f.jpg,
     filename: 'photo.jpeg',
