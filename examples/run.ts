@@ -1,29 +1,103 @@
 /**
- * The demo API's entry point (`pnpm demo`). Until the full demo lands (issue 9), a minimal
- * server on core's contracts: GET /health, problem+json for everything else.
+ * The demo API's entry point (`pnpm demo`): FRAMEWORK (express, fastify, hono; default
+ * fastify) on PORT (default 3000), in-memory stores unless REDIS_URL is set, WORKERS processes
+ * through node:cluster. See docs/demo.md for every variable.
  */
-import { createServer } from 'node:http';
-import { createClientAddressResolver, PortcullisError, toProblemResponse } from '@portcullis/core';
 
-const port = Number(process.env.PORT ?? 3000);
-const resolveClient = createClientAddressResolver();
+import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { clusterMetricsSource, relayClusterMetrics } from './src/cluster-metrics.ts';
+import { type DemoConfig, readConfig } from './src/config.ts';
+import { createDemoRoutes } from './src/routes.ts';
+import { createDemoSecurity } from './src/security.ts';
+import { startDemoServer } from './src/serve.ts';
 
-const server = createServer((req, res) => {
-  const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/health') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-    return;
-  }
-  const client = resolveClient({ remoteAddress: req.socket.remoteAddress, headers: req.headers });
-  const notFound = new PortcullisError('ERR_NOT_FOUND', 404, 'Not Found', {
-    detail: `no route for ${req.method} ${path}`,
-    extensions: { client: client.address },
+function banner(config: DemoConfig, url: string): string {
+  const u = config.demoUser;
+  const base = url.replace('127.0.0.1', 'localhost');
+  return [
+    `Portcullis demo (${config.framework}, ${config.workers} worker${config.workers > 1 ? 's' : ''}, ${
+      config.redisUrl ? 'Redis stores' : 'in-memory stores'
+    }) listening on ${base}`,
+    '',
+    'Try:',
+    `  curl -i ${base}/health`,
+    `  TOKEN=$(curl -s ${base}/auth/login -H 'content-type: application/json' \\`,
+    `    -d '{"username":"${u.username}","password":"${u.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).accessToken')`,
+    `  curl -i ${base}/me -H "authorization: Bearer $TOKEN"`,
+    `  curl -i ${base}/files -H "authorization: Bearer $TOKEN" -F file=@picture.png`,
+    `  for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code}\\n' ${base}/auth/login -d '{}' -H 'content-type: application/json'; done`,
+    `  curl -i ${base}/metrics${config.metricsToken ? ' -H "authorization: Bearer $METRICS_TOKEN"' : ''}`,
+    '',
+    `Audit log in ${config.auditDir}; uploads in ${config.dataDir}/files. Ctrl-C stops (the audit log is flushed).`,
+  ].join('\n');
+}
+
+/** One server process: the modules, the demo user, the app, graceful shutdown. */
+async function serveOne(config: DemoConfig, inCluster: boolean): Promise<void> {
+  const sec = await createDemoSecurity(config, {
+    metricsSource: inCluster ? (metrics) => clusterMetricsSource(metrics) : undefined,
   });
-  const { status, headers, body } = toProblemResponse(notFound, path);
-  res.writeHead(status, headers).end(JSON.stringify(body));
-});
-server.listen(port, () => {
-  console.log(`Portcullis demo listening on http://localhost:${port}`);
-  console.log(`  curl -i http://localhost:${port}/health`);
-});
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => server.close(() => process.exit(0)));
+  await createDemoRoutes(sec).ensureDemoUser();
+  const server = await startDemoServer(config.framework, sec, config.port, config.host);
+  if (inCluster) process.send?.({ type: 'portcullis-demo:listening', url: server.url });
+  else console.log(banner(config, server.url));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    // Stop taking requests, let open ones finish, then flush the audit log before leaving.
+    server
+      .close()
+      .catch(() => {})
+      .then(() => sec.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`shutdown after ${signal}:`, err);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function primary(config: DemoConfig): void {
+  if (!config.redisUrl)
+    console.warn('WORKERS > 1 without REDIS_URL: each worker keeps its own limits, tokens and users.');
+  // Every worker must sign and verify with the same key and write the same audit chain key.
+  const env = {
+    TOKEN_SECRET: config.tokenSecret ?? randomBytes(32).toString('base64url'),
+    AUDIT_HMAC_KEY: config.auditKey ?? randomBytes(32).toString('base64url'),
+  };
+  relayClusterMetrics();
+  let listening = 0;
+  for (let i = 0; i < config.workers; i++) {
+    const worker = cluster.fork(env);
+    worker.on('message', (m: { type?: string; url?: string }) => {
+      if (m?.type === 'portcullis-demo:listening' && ++listening === config.workers && m.url)
+        console.log(banner(config, m.url));
+    });
+  }
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  cluster.on('exit', () => {
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    // A worker that dies outside a shutdown is not replaced: the demo shows the failure instead.
+  });
+}
+
+const config = readConfig();
+if (config.workers > 1 && cluster.isPrimary) primary(config);
+else
+  serveOne(config, config.workers > 1).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });

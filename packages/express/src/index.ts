@@ -13,6 +13,11 @@ export {
   passwordResetConfirm,
   passwordResetRequest,
 } from './password.js';
+export {
+  type ExpressPortcullis,
+  type ExpressPortcullisConfig,
+  portcullis,
+} from './portcullis.js';
 export { type ExpressRateLimitOptions, rateLimit } from './rate-limit.js';
 export {
   authClaims,

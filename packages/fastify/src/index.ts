@@ -7,6 +7,11 @@ export {
   passwordResetConfirm,
   passwordResetRequest,
 } from './password.js';
+export {
+  type FastifyPortcullis,
+  type FastifyPortcullisConfig,
+  portcullis,
+} from './portcullis.js';
 export { type FastifyRateLimitOptions, rateLimitPlugin } from './rate-limit.js';
 export {
   authClaims,

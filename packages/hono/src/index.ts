@@ -7,6 +7,7 @@ export {
   passwordResetConfirm,
   passwordResetRequest,
 } from './password.js';
+export { type HonoPortcullis, type HonoPortcullisConfig, portcullis } from './portcullis.js';
 export { type HonoRateLimitOptions, rateLimit } from './rate-limit.js';
 export {
   authClaims,

@@ -1,0 +1,239 @@
+/**
+ * The demo's security modules, created once from the configuration and shared by the three
+ * framework flavours: nothing here knows about Express, Fastify or Hono. Memory stores by
+ * default; with REDIS_URL every piece of shared state (limits, revocations, refresh families,
+ * reset tokens, users) lives in Redis so that N workers agree.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type AuditLog,
+  type AuditSink,
+  createAuditLog,
+  createFileSink,
+  type FileSink,
+} from '@portcullis/audit';
+import {
+  type ClientAddressResolver,
+  type Clock,
+  createClientAddressResolver,
+  createEventBus,
+  type EventBus,
+  type RateLimitStore,
+} from '@portcullis/core';
+import { createMetrics, type Metrics, type MetricsSource } from '@portcullis/metrics';
+import { createMimeGuard, type MimeGuard } from '@portcullis/mime-guard';
+import {
+  createConsoleMailer,
+  createPasswordReset,
+  createPasswordValidator,
+  createSmtpMailer,
+  type Mailer,
+  type PasswordReset,
+  type PasswordValidator,
+} from '@portcullis/password';
+import {
+  BACKLOG_ZONES,
+  createLoginGuard,
+  createMemoryRateLimitStore,
+  createRateLimitPolicy,
+  type LoginGuard,
+  type RateLimitPolicy,
+  type RateLimitRules,
+} from '@portcullis/rate-limit';
+import {
+  createRedisClient,
+  createRedisRateLimitStore,
+  createRedisRefreshTokenStore,
+  createRedisResetTokenStore,
+  createRedisRevocationStore,
+  waitForRedis,
+} from '@portcullis/redis';
+import { createKeySet, createTokenService, type TokenService } from '@portcullis/tokens';
+import type { Redis } from 'ioredis';
+import type { DemoConfig } from './config.ts';
+import { createFileStorage, type FileStorage } from './files.ts';
+import { createMemoryUsers, createRedisUsers, type UserRepository } from './users.ts';
+
+/** Everything the routes need, built once per process. */
+export interface DemoSecurity {
+  readonly config: DemoConfig;
+  readonly events: EventBus;
+  readonly clientAddress: ClientAddressResolver;
+  readonly rateLimit: RateLimitPolicy;
+  readonly loginGuard: LoginGuard;
+  readonly tokens: TokenService;
+  readonly validator: PasswordValidator;
+  readonly reset: PasswordReset;
+  readonly mailer: Mailer;
+  readonly uploadGuard: MimeGuard;
+  readonly audit: AuditLog;
+  /** The audit file sink when the default one is used (tests read its files). */
+  readonly auditSink: FileSink | undefined;
+  /** Key id and secret of the audit chain, to verify it. */
+  readonly auditKey: { kid: string; secret: Uint8Array };
+  readonly metrics: Metrics;
+  /** What `/metrics` renders: this process's metrics, or the cluster sum in a worker. */
+  readonly metricsSource: MetricsSource;
+  readonly users: UserRepository;
+  readonly files: FileStorage;
+  readonly redis: Redis | undefined;
+  /** Flushes the audit log and closes Redis and the mailer. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** What tests and the cluster runner may swap. */
+export interface DemoOverrides {
+  clock?: Clock | undefined;
+  mailer?: Mailer | undefined;
+  /** The login guard's slow-lane wait (tests record it instead of sleeping). */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** What `/metrics` renders, built from this process's metrics (a cluster worker relays to the primary). */
+  metricsSource?: ((metrics: Metrics) => MetricsSource) | undefined;
+  auditSink?: AuditSink | undefined;
+  /** Rate-limit table; default the backlog's zones (bench raises the limits). */
+  rateLimitRules?: RateLimitRules | undefined;
+  /** Prefix of every Redis key (tests use a unique one). Default `demo:`. */
+  redisPrefix?: string | undefined;
+}
+
+function secretFrom(name: string, value: string | undefined): Uint8Array {
+  if (value === undefined) return randomBytes(32);
+  const bytes = Buffer.from(value, 'base64url');
+  if (bytes.length < 32) throw new Error(`${name} must be at least 32 bytes, base64url encoded`);
+  return bytes;
+}
+
+/**
+ * Creates the demo's modules from its configuration.
+ *
+ * @example
+ * ```ts
+ * const sec = await createDemoSecurity(readConfig());
+ * ```
+ */
+export async function createDemoSecurity(
+  config: DemoConfig,
+  overrides: DemoOverrides = {},
+): Promise<DemoSecurity> {
+  const clock = overrides.clock;
+  const prefix = overrides.redisPrefix ?? 'demo:';
+  const events = createEventBus({ clock });
+  // X-Forwarded-For counts only from the proxies named in TRUST_PROXY (OWASP: never trust it by default).
+  const clientAddress = createClientAddressResolver({
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+  });
+
+  let redis: Redis | undefined;
+  if (config.redisUrl !== undefined) {
+    redis = createRedisClient(config.redisUrl);
+    await waitForRedis(redis);
+  }
+  const rlStore: RateLimitStore = redis
+    ? createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl:` })
+    : createMemoryRateLimitStore({ clock });
+  const rateLimit = createRateLimitPolicy({
+    ...(overrides.rateLimitRules ?? BACKLOG_ZONES),
+    store: rlStore,
+    clientAddress,
+    events,
+    clock,
+  });
+  const loginGuard = createLoginGuard({
+    store: rlStore,
+    clientAddress,
+    events,
+    clock,
+    sleep: overrides.sleep,
+  });
+
+  const tokens = createTokenService({
+    keys: await createKeySet({
+      keys: [{ kid: 'demo-1', alg: 'HS256', secret: secretFrom('TOKEN_SECRET', config.tokenSecret) }],
+      currentKid: 'demo-1',
+    }),
+    issuer: config.publicUrl,
+    audience: 'portcullis-demo',
+    // One hour (backlog s2); refresh tokens keep users signed in.
+    accessTtlSec: 3600,
+    revocationStore: redis
+      ? createRedisRevocationStore({ client: redis, prefix: `${prefix}tok:`, clock })
+      : undefined,
+    refreshStore: redis
+      ? createRedisRefreshTokenStore({ client: redis, prefix: `${prefix}tok:`, clock })
+      : undefined,
+    events,
+    clock,
+  });
+
+  const users = redis ? createRedisUsers(redis, `${prefix}users:`) : createMemoryUsers();
+  const files = await createFileStorage(config.dataDir);
+  const validator = createPasswordValidator({ appName: 'portcullis' });
+  const smtp = config.smtpUrl
+    ? createSmtpMailer({ transport: config.smtpUrl, from: config.mailFrom })
+    : undefined;
+  const mailer = overrides.mailer ?? smtp ?? createConsoleMailer();
+  const toResetUser = (u: { id: string; email: string; username: string } | undefined) =>
+    u && { id: u.id, email: u.email, username: u.username };
+  const reset = createPasswordReset({
+    publicResetUrl: `${config.publicUrl}/reset`,
+    findUserByEmail: async (email) => toResetUser(await users.byEmail(email)),
+    findUserById: async (id) => toResetUser(await users.byId(id)),
+    setPassword: (id, hash) => users.setPasswordHash(id, hash),
+    validator,
+    mailer,
+    store: redis ? createRedisResetTokenStore({ client: redis, prefix: `${prefix}pwreset:` }) : undefined,
+    // The reset flow names it revokeAllForUser; the token service calls it revokeAll.
+    revoker: { revokeAllForUser: (id) => tokens.revokeAll(id) },
+    events,
+    clock,
+    clientAddress,
+    appName: 'Portcullis demo',
+  });
+
+  const uploadGuard = createMimeGuard({
+    allow: ['images', 'pdf'],
+    maxFileSize: config.maxUploadBytes,
+    events,
+  });
+
+  const auditKey = { kid: 'demo', secret: secretFrom('AUDIT_HMAC_KEY', config.auditKey) };
+  const auditSink = overrides.auditSink ? undefined : createFileSink({ dir: config.auditDir, name: 'demo' });
+  const audit = createAuditLog({
+    app: 'portcullis-demo',
+    sink: overrides.auditSink ?? (auditSink as FileSink),
+    key: auditKey,
+    events,
+    clock,
+  });
+  const metrics = createMetrics({ events });
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    events,
+    clientAddress,
+    rateLimit,
+    loginGuard,
+    tokens,
+    validator,
+    reset,
+    mailer,
+    uploadGuard,
+    audit,
+    auditSink,
+    auditKey,
+    metrics,
+    metricsSource: overrides.metricsSource?.(metrics) ?? metrics,
+    users,
+    files,
+    redis,
+    close() {
+      closing ??= (async () => {
+        await audit.close();
+        smtp?.close();
+        redis?.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
