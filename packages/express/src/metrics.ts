@@ -27,13 +27,16 @@ export function metricsMiddleware(metrics: Metrics): RequestHandler {
     const startedAt = metrics.startRequest();
     // Node emits 'close' once per response, after 'finish' or on an abort: one listener covers both.
     res.once('close', () => {
-      metrics.endRequest(
-        startedAt,
-        req.method,
-        routeOf(req),
-        res.statusCode,
-        res.writableFinished ? undefined : 'aborted',
-      );
+      if (res.writableFinished) metrics.endRequest(startedAt, req.method, routeOf(req), res.statusCode);
+      // Aborted: the status is only real if the head went out; 0 is labelled `_OTHER`.
+      else
+        metrics.endRequest(
+          startedAt,
+          req.method,
+          routeOf(req),
+          res.headersSent ? res.statusCode : 0,
+          'aborted',
+        );
     });
     next();
   };

@@ -35,7 +35,8 @@ const plugin: FastifyPluginCallback<PortcullisMetricsPluginOptions> = (fastify, 
     next();
   });
   fastify.addHook('onRequestAbort', (request, next) => {
-    end(request, 499, 'aborted');
+    // No reply went out: status 0 is labelled `_OTHER`.
+    end(request, 0, 'aborted');
     next();
   });
   done();

@@ -229,7 +229,13 @@ export function runMetricsScenarios(name: string, factory: AppFactory, caps: Ada
         await new Promise((r) => setImmediate(r));
         p = await scrapeNow();
       }
-      expect(sampleValue(p, `${H}_count`, { http_route: '/hold', error_type: 'aborted' })).toBe(1);
+      expect(
+        sampleValue(p, `${H}_count`, {
+          http_route: '/hold',
+          http_response_status_code: '_OTHER',
+          error_type: 'aborted',
+        }),
+      ).toBe(1);
     });
 
     describe('/metrics guard', () => {
