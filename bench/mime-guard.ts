@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   const whole = Buffer.concat(chunks);
   const meta = { filename: 'photo.png', declaredType: 'image/png' };
   let ourBytesRead = 0;
+  let ourBufferBytesRead = 0;
 
   const results = await runCases(
     [
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
         fn: async () => {
           const d = await guard.inspect(whole, meta);
           if (!d.ok) throw d.error;
+          ourBufferBytesRead = d.bytesRead;
         },
       },
       {
@@ -144,7 +146,9 @@ async function main(): Promise<void> {
   for (const r of results) {
     if (r.id === 'check-stream/portcullis') r.bytesReadPerCheck = ourBytesRead;
     if (r.id === 'check-stream/file-type-whole-buffer') r.bytesReadPerCheck = whole.length;
-    if (r.id.startsWith('check-stream/')) r.fileBytes = whole.length;
+    if (r.id === 'check-buffer/portcullis') r.bytesReadPerCheck = ourBufferBytesRead;
+    if (r.id === 'check-buffer/file-type') r.bytesReadPerCheck = whole.length;
+    r.fileBytes = whole.length;
   }
 
   const big: CaseResult[] = [];
