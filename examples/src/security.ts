@@ -138,8 +138,14 @@ export async function createDemoSecurity(
     events,
     clock,
   });
+  // The guard gets its own store (or key prefix): its per-address key `login:ip:<addr>` is the
+  // same string as the `login` rule's key in a shared store, and its refund on success would
+  // then refund the route limit too (reported upstream; see docs/demo.md).
+  const guardStore: RateLimitStore = redis
+    ? createRedisRateLimitStore({ client: redis, prefix: `${prefix}guard:` })
+    : createMemoryRateLimitStore({ clock });
   const loginGuard = createLoginGuard({
-    store: rlStore,
+    store: guardStore,
     clientAddress,
     events,
     clock,

@@ -1,0 +1,3 @@
+import { runDemoScenarios } from './scenarios.ts';
+
+runDemoScenarios('express');
