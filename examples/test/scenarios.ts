@@ -56,7 +56,7 @@ export function runDemoScenarios(framework: Framework): void {
     };
     const upload = (token: string | undefined, bytes: Uint8Array, name: string, type: string) => {
       const form = new FormData();
-      form.append('file', new Blob([bytes], { type }), name);
+      form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
       return call('POST', '/files', { body: form, ...(token ? bearer(token) : {}) });
     };
 

@@ -85,11 +85,6 @@ function need<T>(value: T | undefined, name: string): T {
   return value;
 }
 
-/** A piece whose module is not configured fails at the first request, with the same ConfigError. */
-function missing(name: string): never {
-  throw new ConfigError(`portcullis: ${name} is not configured`);
-}
-
 async function plugin(
   fastify: Parameters<FastifyPluginAsync>[0],
   config: FastifyPortcullisConfig,
@@ -100,21 +95,30 @@ async function plugin(
   if (config.rateLimit) await fastify.register(rateLimitPlugin, { policy: config.rateLimit });
   const source = config.scrape?.source ?? config.metrics;
   const uploads = config.uploads;
+  const requireAuthHook = config.tokens && requireAuth(config.tokens, config.tokenOptions ?? {});
+  const scrape = source && metricsHandler({ clientAddress, ...config.scrape, source });
+  const resetRequest = config.passwordReset && passwordResetRequest(config.passwordReset);
+  const resetConfirm = config.passwordReset && passwordResetConfirm(config.passwordReset);
+  const uploadsHook = uploads && guardUploads(uploads.guard, uploads);
+  // Getters: using a piece whose module is not configured fails when the route is declared
+  // (a ConfigError at start-up), as it does with the Express and Hono entry points.
   const pieces: FastifyPortcullis = {
-    requireAuth: config.tokens
-      ? requireAuth(config.tokens, config.tokenOptions ?? {})
-      : async () => missing('tokens'),
-    metricsHandler: source
-      ? metricsHandler({ clientAddress, ...config.scrape, source })
-      : async () => missing('metrics'),
+    get requireAuth() {
+      return need(requireAuthHook, 'tokens');
+    },
+    get metricsHandler() {
+      return need(scrape, 'metrics');
+    },
     passwordPolicy: (fields) => passwordPolicy(need(config.passwordValidator, 'passwordValidator'), fields),
-    passwordResetRequest: config.passwordReset
-      ? passwordResetRequest(config.passwordReset)
-      : async () => missing('passwordReset'),
-    passwordResetConfirm: config.passwordReset
-      ? passwordResetConfirm(config.passwordReset)
-      : async () => missing('passwordReset'),
-    uploads: uploads ? guardUploads(uploads.guard, uploads) : async () => missing('uploads'),
+    get passwordResetRequest() {
+      return need(resetRequest, 'passwordReset');
+    },
+    get passwordResetConfirm() {
+      return need(resetConfirm, 'passwordReset');
+    },
+    get uploads() {
+      return need(uploadsHook, 'uploads');
+    },
     auditFile: (action, resource) =>
       auditFileAccess({
         audit: need(config.audit, 'audit'),

@@ -1,0 +1,59 @@
+import multipart from '@fastify/multipart';
+import { ConfigError } from '@portcullis/core';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { METRICS_TOKEN, runEntryScenarios } from '../../express/test/portcullis-scenarios.js';
+import { portcullis } from '../src/portcullis.js';
+import { authClaims } from '../src/tokens.js';
+
+runEntryScenarios('fastify', async (m) => {
+  const app = Fastify();
+  await app.register(multipart);
+  await app.register(portcullis, {
+    clientAddress: m.clientAddress,
+    rateLimit: m.rateLimit,
+    tokens: m.tokens,
+    metrics: m.metrics,
+    scrape: { token: METRICS_TOKEN },
+    passwordValidator: m.passwordValidator,
+    uploads: {
+      guard: m.guard,
+      store: async (file) => {
+        for await (const _ of file.content);
+      },
+    },
+    audit: m.audit,
+  });
+  const sec = app.portcullis;
+  app.get('/open', async () => 'ok');
+  app.get('/me', { preHandler: sec.requireAuth }, async (request) => ({ sub: authClaims(request)?.sub }));
+  app.get('/metrics', sec.metricsHandler);
+  app.post('/pw', { preHandler: sec.passwordPolicy() }, async (_request, reply) => reply.code(204).send());
+  app.post('/upload', { preHandler: [sec.requireAuth, sec.uploads] }, async (request, reply) =>
+    reply
+      .code(201)
+      .send({ files: (request.portcullis?.uploads as { files: unknown[] } | undefined)?.files.length }),
+  );
+  app.get(
+    '/file/:id',
+    {
+      onRequest: sec.auditFile('read', (request) => (request.params as { id: string }).id),
+      preHandler: sec.requireAuth,
+    },
+    async () => 'file',
+  );
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+});
+
+describe('portcullis (fastify)', () => {
+  it('throws a ConfigError when a route asks for a module that was not configured', async () => {
+    const app = Fastify();
+    await app.register(portcullis, {});
+    expect(() => app.portcullis.requireAuth).toThrow(ConfigError);
+    expect(() => app.portcullis.uploads).toThrow(/uploads is not configured/);
+    await app.close();
+  });
+});
