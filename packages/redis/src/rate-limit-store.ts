@@ -8,7 +8,8 @@ import { createScriptRunner, defineScript } from './script.js';
  * all in one atomic step on one key (so it runs on Redis Cluster without hash tags). Time is
  * Redis `TIME`, so the clocks of the workers never matter. It mirrors
  * packages/rate-limit/src/algorithms.ts line for line; the shared store contract suite runs
- * against both. State: hash fields a, b, c (see AlgorithmState) and e (expiry, epoch ms).
+ * against both. State: one string "a b c e" (see AlgorithmState; e is the expiry in epoch ms),
+ * read with GET and written with SET PX (value and TTL in one command).
  */
 const DECIDE = defineScript(`
 local key = KEYS[1]
@@ -25,14 +26,17 @@ else
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local EPS = 1e-9
-local v = redis.call('HMGET', key, 'a', 'b', 'c', 'e')
-local a, b, c, e = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[4])
+local a, b, c, e
+local raw = redis.call('GET', key)
+if raw then
+  local x1, x2, x3, x4 = string.match(raw, '^(%S+) (%S+) (%S+) (%S+)$')
+  a, b, c, e = tonumber(x1), tonumber(x2), tonumber(x3), tonumber(x4)
+end
 local isNew = (e == nil) or (e <= now)
 if isNew then a = 0; b = 0; c = 0; e = 0 end
 local function fmt(x) return string.format('%.17g', x) end
 local function save()
-  redis.call('HSET', key, 'a', fmt(a), 'b', fmt(b), 'c', fmt(c), 'e', fmt(e))
-  redis.call('PEXPIRE', key, math.max(1, math.ceil(e - now)))
+  redis.call('SET', key, fmt(a) .. ' ' .. fmt(b) .. ' ' .. fmt(c) .. ' ' .. fmt(e), 'PX', math.max(1, math.ceil(e - now)))
 end
 local function res(allowed, remaining, resetMs, retry)
   remaining = math.max(0, math.floor(remaining + EPS))
