@@ -13,6 +13,8 @@ export interface DemoConfig {
   framework: Framework;
   /** All shared state (limits, revocations, reset tokens, users) in Redis when set. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key the demo writes, so several demos can share one Redis. */
+  redisPrefix: string;
   workers: number;
   /** Real SMTP through nodemailer when set; otherwise the console mailer prints each mail. */
   smtpUrl: string | undefined;
@@ -58,6 +60,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     host: env.HOST ?? '127.0.0.1',
     framework,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.REDIS_PREFIX || 'demo:',
     workers: int('WORKERS', env.WORKERS, 1, 1, 64),
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM ?? 'Portcullis demo <no-reply@example.test>',

@@ -92,7 +92,7 @@ export interface DemoOverrides {
   auditSink?: AuditSink | undefined;
   /** Rate-limit table; default the backlog's zones (bench raises the limits). */
   rateLimitRules?: RateLimitRules | undefined;
-  /** Prefix of every Redis key (tests use a unique one). Default `demo:`. */
+  /** Prefix of every Redis key. Default: the configuration's (REDIS_PREFIX, `demo:`). */
   redisPrefix?: string | undefined;
 }
 
@@ -116,7 +116,7 @@ export async function createDemoSecurity(
   overrides: DemoOverrides = {},
 ): Promise<DemoSecurity> {
   const clock = overrides.clock;
-  const prefix = overrides.redisPrefix ?? 'demo:';
+  const prefix = overrides.redisPrefix ?? config.redisPrefix;
   const events = createEventBus({ clock });
   // X-Forwarded-For counts only from the proxies named in TRUST_PROXY (OWASP: never trust it by default).
   const clientAddress = createClientAddressResolver({

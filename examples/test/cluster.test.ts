@@ -1,0 +1,138 @@
+/**
+ * The demo under node:cluster: 4 workers sharing the real Redis. Runs `node examples/run.ts`
+ * as a child process against the built packages (`pnpm test` builds first), the way
+ * `WORKERS=4 REDIS_URL=... pnpm demo` runs it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRedisClient, waitForRedis } from '@portcullis/redis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeRedis, uniquePrefix } from '../../test-utils/redis.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const METRICS_TOKEN = 'cluster-test-metrics-token';
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** One request on a fresh connection (no keep-alive), so the cluster spreads them over workers. */
+function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string) {
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describeRedis('demo API on 4 cluster workers sharing Redis', (url) => {
+  let child: ChildProcess;
+  let port = 0;
+  let dir = '';
+  const prefix = uniquePrefix('demo-cluster');
+  let output = '';
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'packages/fastify/dist/index.js')))
+      throw new Error('build the packages first (pnpm build): run.ts runs against dist/');
+    port = await freePort();
+    dir = await mkdtemp(join(tmpdir(), 'portcullis-cluster-'));
+    child = spawn(process.execPath, [join(ROOT, 'examples/run.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        WORKERS: '4',
+        REDIS_URL: url,
+        REDIS_PREFIX: prefix,
+        PORT: String(port),
+        FRAMEWORK: 'fastify',
+        DATA_DIR: dir,
+        METRICS_TOKEN,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer) => {
+        output += b.toString();
+        if (output.includes('listening on')) resolve();
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (b: Buffer) => {
+        output += b.toString();
+      });
+      child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    const redis = createRedisClient(url);
+    await waitForRedis(redis);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const json = { 'content-type': 'application/json' };
+  const credentials = JSON.stringify({ username: 'demo', password: 'Correct-Horse-Battery-9' });
+
+  it('lets exactly 5 of 50 concurrent logins from one client through, across the 4 workers', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () => send(port, 'POST', '/auth/login', json, credentials)),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(45);
+
+    // /metrics on any worker reports the sum over all workers: the 50 logins, wherever they landed.
+    const metrics = await send(port, 'GET', '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
+    expect(metrics.status).toBe(200);
+    const logins = metrics.body
+      .split('\n')
+      .filter((l) => l.startsWith('http_server_request_duration_seconds_count{') && l.includes('/auth/login'))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    expect(logins).toBe(50);
+
+    // A token revoked through one worker is refused by all of them.
+    const token = (JSON.parse(replies.find((r) => r.status === 200)?.body ?? '{}') as { accessToken: string })
+      .accessToken;
+    const auth = { authorization: `Bearer ${token}` };
+    const before = await Promise.all(Array.from({ length: 12 }, () => send(port, 'GET', '/me', auth)));
+    expect(before.map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect((await send(port, 'POST', '/auth/logout', auth)).status).toBe(204);
+    const after = await Promise.all(Array.from({ length: 12 }, () => send(port, 'GET', '/me', auth)));
+    expect(after.map((r) => r.status)).toEqual(Array(12).fill(401));
+  }, 30_000);
+
+  it('stops gracefully on SIGTERM (workers close, audit flushed) with exit code 0', async () => {
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+  }, 15_000);
+});
