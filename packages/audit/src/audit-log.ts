@@ -168,7 +168,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let cpSeq = seq;
   let lastCheckpoint: SignedCheckpoint | undefined;
 
+  // A FIFO as an array and a head index: taking a batch never copies the records behind it.
   let queue: PendingRecord[] = [];
+  let head = 0;
+  const queued = () => queue.length - head;
   const waiters: Array<{ rec: PendingRecord; resolve: () => void }> = [];
   let inflight: { records: AuditRecord[]; lines: string[] } | null = null;
   let droppedUnreported = 0;
@@ -194,7 +197,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
   };
 
-  const work = () => queue.length > 0 || waiters.length > 0 || inflight !== null || droppedUnreported > 0;
+  const work = () => queued() > 0 || waiters.length > 0 || inflight !== null || droppedUnreported > 0;
 
   const schedule = (delay: number) => {
     if (timer !== null || draining !== null) return;
@@ -208,7 +211,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   };
 
   const refill = () => {
-    while (waiters.length > 0 && queue.length < maxQueue) {
+    while (waiters.length > 0 && queued() < maxQueue) {
       const w = waiters.shift()!;
       queue.push(w.rec);
       w.resolve();
@@ -238,9 +241,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       push(p);
     }
     const room = batchSize - records.length;
-    const take = queue.length <= room ? queue : queue.slice(0, room);
-    queue = take === queue ? [] : queue.slice(take.length);
-    for (const p of take) push(p);
+    const end = Math.min(queue.length, head + room);
+    for (let i = head; i < end; i++) push(queue[i]!);
+    head = end;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head >= 4096 && head * 2 >= queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
     refill();
     return { records, lines };
   };
@@ -297,7 +307,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   const accept = (rec: PendingRecord): void | Promise<void> => {
     if (closed) throw new AuditError('ERR_AUDIT_CLOSED', 'the audit log is closed');
-    if (queue.length >= maxQueue) {
+    if (queued() >= maxQueue) {
       if (overflow === 'drop') {
         stats.dropped++;
         droppedUnreported++;
@@ -313,7 +323,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
     stats.accepted++;
     queue.push(rec);
-    if (queue.length >= batchSize) {
+    if (queued() >= batchSize) {
       if (draining === null) schedule(0);
     } else if (timer === null && draining === null) schedule(flushIntervalMs);
   };
@@ -397,7 +407,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
     stats: () => ({
       ...stats,
-      pending: queue.length + waiters.length + (inflight?.records.length ?? 0),
+      pending: queued() + waiters.length + (inflight?.records.length ?? 0),
       lastSeq: writtenSeq,
     }),
     get lastCheckpoint() {

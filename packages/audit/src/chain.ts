@@ -44,7 +44,7 @@ export interface SealedRecord {
 
 /** The chain state: seals records one after the other. */
 export interface Chain {
-  /** Seals the next record: sets `kid`, `prev`, `hmac`, and serialises its line once. */
+  /** Seals the next record: adds `kid`, `prev`, `hmac` to `fields` (which becomes the record) and serialises its line once. */
   seal(fields: AuditFields): SealedRecord;
   /** `hmac` of the last sealed record (GENESIS before the first). */
   readonly last: string;
@@ -64,7 +64,9 @@ export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
       const hmac = secret ? createHmac('sha256', secret).update(canonical).digest('hex') : '';
       if (secret) last = hmac;
       lastSeq = fields.seq;
-      return { record: { ...fields, kid, prev, hmac }, line: lineOf(canonical, hmac) };
+      // The fields object becomes the record (no copy per record on the write path).
+      const record: AuditRecord = Object.assign(fields, { kid, prev, hmac });
+      return { record, line: lineOf(canonical, hmac) };
     },
     get last() {
       return last;

@@ -53,7 +53,7 @@ export function encodeText(value: string, maxLength: number): string {
 // links carry their token there). OWASP Logging Cheat Sheet, "Data to exclude": session ids,
 // access tokens, passwords, keys.
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.?/;
-const URL_WITH_QUERY = /[a-z][a-z0-9+.-]*:\/\/[^\s]*[?#]/i;
+const URL_WITH_QUERY = /[a-z][a-z0-9+.-]{0,31}:\/\/\S*[?#]/i;
 const SECRET_KEYWORD =
   /(?:pass(?:word|wd)?|secret|token|bearer|cookie|session|api[_-]?key|authorization)\s*[=:]/i;
 
@@ -62,7 +62,13 @@ export const REDACTED = '[redacted]';
 
 /** True when a value looks like a credential, a token or a link carrying one. */
 export function looksSecret(value: string): boolean {
-  return JWT_LIKE.test(value) || URL_WITH_QUERY.test(value) || SECRET_KEYWORD.test(value);
+  // Each pattern needs a literal its match cannot do without; checking for it first keeps the
+  // common clean value off the regex engines (the URL pattern backtracks on long values).
+  return (
+    (value.includes('eyJ') && JWT_LIKE.test(value)) ||
+    (value.includes('://') && URL_WITH_QUERY.test(value)) ||
+    ((value.includes('=') || value.includes(':')) && SECRET_KEYWORD.test(value))
+  );
 }
 
 /** {@link encodeText}, after replacing credential-looking values with `[redacted]`. */
