@@ -44,10 +44,19 @@ export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {
   const clock = options.clock ?? systemClock;
   const tokens = createMemoryTtlStore<number>({ max, clock });
   const subjects = createMemoryTtlStore<number>({ max, clock });
+  let fullWarned = false;
   warnVolatile('the memory revocation store', options.warn);
   return {
     async revokeToken(tokenKey, expiresAtMs) {
       const fresh = !tokens.has(tokenKey);
+      if (fresh && tokens.size >= max && !fullWarned) {
+        // Evicting a live revocation would let that token pass again: say so loudly, once.
+        fullWarned = true;
+        process.emitWarning(
+          `the memory revocation store is full (${max} entries): the oldest revocations are being evicted; raise max or use the Redis store`,
+          'PortcullisWarning',
+        );
+      }
       const ttl = expiresAtMs - clock.now();
       if (ttl > 0) tokens.set(tokenKey, expiresAtMs, ttl);
       return fresh;

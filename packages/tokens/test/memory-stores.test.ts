@@ -21,6 +21,20 @@ describe('createMemoryRevocationStore', () => {
     expect(store.isRevoked('t', 'u', 0)).toBe(false);
   });
 
+  it('warns once when full, since evicting a revocation would let its token pass again', async () => {
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const clock = createManualClock();
+    const store = createMemoryRevocationStore({ clock, warn: false, max: 2 });
+    await store.revokeToken('a', clock.now() + 1000);
+    await store.revokeToken('b', clock.now() + 1000);
+    expect(spy).not.toHaveBeenCalled();
+    await store.revokeToken('c', clock.now() + 1000);
+    await store.revokeToken('d', clock.now() + 1000);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy).toHaveBeenCalledWith(expect.stringContaining('full'), 'PortcullisWarning');
+    spy.mockRestore();
+  });
+
   it('answers synchronously so the verify hot path skips a promise', () => {
     const store = createMemoryRevocationStore({ warn: false });
     expect(store.isRevoked('t', 'u', 0)).toBe(false);
