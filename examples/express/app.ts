@@ -19,7 +19,14 @@ export function createExpressApp(s: DemoSecurity): Express {
     scrape: { source: s.metricsSource, token: s.config.metricsToken },
     passwordValidator: s.validator,
     passwordReset: s.reset,
-    uploads: { guard: s.uploadGuard, store: (file, req) => routes.storeUpload(file, authClaims(req)) },
+    uploads: {
+      guard: s.uploadGuard,
+      context: (req) => ({
+        userId: authClaims(req)?.sub,
+        clientAddress: s.clientAddress(clientAddressInput(req)).address,
+      }),
+      store: (file, req) => routes.storeUpload(file, authClaims(req)),
+    },
     audit: s.audit,
   });
 

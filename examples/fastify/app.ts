@@ -26,6 +26,10 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
     passwordReset: s.reset,
     uploads: {
       guard: s.uploadGuard,
+      context: (request) => ({
+        userId: authClaims(request)?.sub,
+        clientAddress: s.clientAddress(clientAddressInput(request)).address,
+      }),
       store: (file, request) =>
         routes.storeUpload(file as typeof file & { content: Readable }, authClaims(request)),
     },

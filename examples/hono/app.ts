@@ -32,6 +32,10 @@ export function createHonoApp(s: DemoSecurity): Hono {
     passwordReset: s.reset,
     uploads: {
       guard: s.uploadGuard,
+      context: (c) => ({
+        userId: authClaims(c)?.sub,
+        clientAddress: s.clientAddress(clientAddressInput(c)).address,
+      }),
       store: async (file, c) =>
         routes.storeUpload(
           { ...file, content: new Uint8Array(await file.content.arrayBuffer()) },

@@ -21,7 +21,12 @@ export interface StoredFile {
 }
 
 export interface FileStorage {
-  save(body: Readable | Uint8Array, meta: Omit<StoredFile, 'id' | 'size' | 'createdAt'>): Promise<StoredFile>;
+  /** Stores the bytes; `id` (a UUID, e.g. from the guard's storage name) is generated when absent. */
+  save(
+    body: Readable | Uint8Array,
+    meta: Omit<StoredFile, 'id' | 'size' | 'createdAt'>,
+    id?: string | undefined,
+  ): Promise<StoredFile>;
   /** Metadata of a stored file, or undefined (ids are validated: no path can be smuggled in). */
   stat(id: string): Promise<StoredFile | undefined>;
   open(file: StoredFile): Readable;
@@ -34,8 +39,8 @@ export async function createFileStorage(dataDir: string): Promise<FileStorage> {
   await mkdir(dir, { recursive: true });
   const pathOf = (id: string, ext: string) => join(dir, `${id}.${ext}`);
   return {
-    async save(body, meta) {
-      const id = randomUUID();
+    async save(body, meta, wanted) {
+      const id = wanted !== undefined && ID.test(wanted) ? wanted : randomUUID();
       const path = pathOf(id, meta.ext);
       let size = 0;
       try {

@@ -175,12 +175,18 @@ export function createDemoRoutes(sec: DemoSecurity): DemoRoutes {
     },
 
     storeUpload(file, claims) {
-      return sec.files.save(file.content, {
-        ownerId: subject(claims),
-        mime: file.type.mime,
-        ext: file.type.ext,
-        originalName: file.filename ?? '',
-      });
+      // The file id is the guard's random storage name, so the `upload_stored` audit record
+      // (which names the storage name) and the later reads name the same file.
+      return sec.files.save(
+        file.content,
+        {
+          ownerId: subject(claims),
+          mime: file.type.mime,
+          ext: file.type.ext,
+          originalName: file.filename ?? '',
+        },
+        file.storageName.split('.')[0],
+      );
     },
 
     uploaded(files) {

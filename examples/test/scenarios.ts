@@ -306,11 +306,20 @@ export function runDemoScenarios(framework: Framework): void {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-      const mine = lines.filter((l) => JSON.stringify(l).includes(sub));
-      const text = JSON.stringify(mine);
-      expect(text).toContain(id);
-      expect(text).toContain('sensitive_read');
-      expect(text).toContain('sensitive_create');
+      const mine = lines.filter((l) => l.user === sub);
+      expect(mine).toContainEqual(
+        expect.objectContaining({
+          event: 'sensitive_read',
+          action: 'read',
+          resource: id,
+          outcome: 'success',
+        }),
+      );
+      expect(mine).toContainEqual(
+        expect.objectContaining({ event: 'sensitive_create', action: 'write', outcome: 'success' }),
+      );
+      // The MIME guard's own event names the stored file and its owner.
+      expect(mine).toContainEqual(expect.objectContaining({ event: 'upload_stored', resource: `${id}.png` }));
       const report = await verifyFiles(files, { keys: { [h.sec.auditKey.kid]: h.sec.auditKey.secret } });
       expect(report.issue).toBeUndefined();
       expect(report.ok).toBe(true);
