@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mintResetToken } from '../../password/src/reset-token.js';
 import { TokenError } from '../src/index.js';
 import { AUDIENCE, codeOf, edSigner, esSigner, forge, hsSigner, ISSUER, setup } from './helpers.js';
 
@@ -171,6 +172,14 @@ describe('createTokenService: attack suite', () => {
     const { tokens } = await setup();
     const pair = await tokens.issue({ subject: 'user-1' });
     expect(await codeOf(tokens.verify(pair.refresh_token))).toBe('ERR_TOKEN_MALFORMED');
+  });
+
+  it('refuses a password-reset token as an access token and as a refresh token', async () => {
+    const { tokens } = await setup();
+    const { token } = mintResetToken();
+    expect(await codeOf(tokens.verify(token))).toBe('ERR_TOKEN_MALFORMED');
+    // Same selector.verifier shape, but its selector is in another store: unknown here.
+    expect(await codeOf(tokens.refresh(token))).toBe('ERR_TOKEN_INVALID');
   });
 
   it('refuses an access token sent as a refresh token', async () => {
