@@ -7,6 +7,13 @@ import { encodeField, encodeText, looksSecret, REDACTED, REPLACEMENT, stripQuery
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+const ansi = fc.constantFrom('\u001b[2J', '\u001b[1;31m', '\u001b]0;x\u0007', '\u009b1m', '\u001b');
+const hostile = fc.string({
+  unit: fc.oneof(codeUnit, fc.string({ unit: 'binary', maxLength: 1 }), ansi),
+  maxLength: 300,
+});
+
 describe('encodeText', () => {
   it('replaces CR/LF so a value cannot start a forged line', () => {
     const forged = 'bob\r\n{"event":"authn_login_success","user":"admin"}';
@@ -46,7 +53,7 @@ describe('encodeText', () => {
   it('never outputs a control, bidi mark, line separator or lone surrogate, and respects the cap (property)', () => {
     fc.assert(
       fc.property(
-        fc.string({ unit: 'binary', maxLength: 400 }),
+        hostile, // any UTF-16 code unit (lone surrogates too), whole code points, ANSI sequences
         fc.integer({ min: 2, max: 300 }),
         (s, max) => {
           const out = encodeText(s, max);

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyFiles } from '../src/verify.js';
@@ -86,5 +86,40 @@ describe('audit log across process deaths', () => {
     // fewer than one batch (batchSize 50) since the flush interval had not elapsed.
     expect(report).toMatchObject({ ok: true, records: 2000, lastSeq: 2000 });
     expect(written + pending - report.records).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('portcullis-audit (the bin, in a child process)', () => {
+  const cli = (args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--conditions=dev-source',
+        '--import',
+        join(fixtures, 'ts-hooks.mjs'),
+        join(fixtures, '..', '..', 'src', 'cli.ts'),
+        ...args,
+      ],
+      { encoding: 'utf8' },
+    );
+
+  it('exits 0 on an intact log, 1 once a line is edited, 2 without arguments', async () => {
+    const dir = tempDir('audit-bin-');
+    const c = child('kill', dir);
+    await c.firstLine;
+    c.p.kill('SIGKILL');
+    await c.exited;
+    const { files } = await readBack(dir);
+    const keysFile = join(dir, 'keys.json');
+    writeFileSync(keysFile, JSON.stringify({ k1: secret.toString('base64') }));
+    const ok = cli(['verify', '--keys', keysFile, ...files]);
+    expect(ok.stdout).toMatch(/^ok: 2000 records/);
+    expect(ok.status).toBe(0);
+    const text = readFileSync(files[0]!, 'utf8').replace('"resource":"f7"', '"resource":"f8"');
+    writeFileSync(files[0]!, text);
+    const bad = cli(['verify', '--keys', keysFile, ...files]);
+    expect(bad.stdout).toMatch(/^TAMPERED: changed at .*:8 \(seq 8/);
+    expect(bad.status).toBe(1);
+    expect(cli([]).status).toBe(2);
   });
 });
