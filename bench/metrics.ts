@@ -161,7 +161,7 @@ const requestCases: BenchCase[] = [
   { id: 'request-hono/portcullis', baseline: 'request-hono/hono-prometheus', fn: request(hoOurs) },
   { id: 'request-hono/hono-prometheus', fn: request(hoPeer) },
 ];
-const requests = await runCases(requestCases, { durationMs: 1000, rounds: 5 });
+const requests = await runCases(requestCases, { durationMs: 1000, rounds: 7 });
 exNone.close();
 exOurs.close();
 exPeer.close();
