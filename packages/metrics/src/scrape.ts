@@ -27,7 +27,9 @@ export interface ScrapeHandlerOptions {
   /**
    * Addresses allowed to scrape: CIDRs, single addresses, or the names `loopback` and `private`.
    * Default: `['loopback']` when no token is set, so the metrics stay off the public internet
-   * (OWASP Logging Cheat Sheet: monitoring data is sensitive); with a token, no address check.
+   * (diagnostic endpoints exposed by default are OWASP Top 10 A05:2021 Security Misconfiguration;
+   * Prometheus' security model, https://prometheus.io/docs/operating/security/, leaves exporters'
+   * protection to the operator); with a token, no address check.
    */
   allow?: readonly string[] | undefined;
   /** How the client address is resolved (proxy trust), or a resolver shared with other modules. */
