@@ -29,7 +29,9 @@ import type { AuditSink } from './sink.js';
 /**
  * What happens when records arrive faster than the sink writes and the queue is full.
  * - `block` (default): the call returns a promise that settles once the record is queued
- *   (await it for backpressure); nothing is lost, memory grows with the callers that wait.
+ *   (await it for backpressure); nothing is lost while at most `maxQueue` more records wait.
+ *   Past that (a stuck disk), records are dropped and counted as with `drop`, so memory stays
+ *   bounded.
  * - `drop`: the record is dropped and counted; a `sys_audit_dropped` record with the count is
  *   written into the log itself so that the gap is visible there.
  * - `fail`: the call throws {@link AuditError} `ERR_AUDIT_QUEUE_FULL` (a 503 for the request).
@@ -308,7 +310,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const accept = (rec: PendingRecord): void | Promise<void> => {
     if (closed) throw new AuditError('ERR_AUDIT_CLOSED', 'the audit log is closed');
     if (queued() >= maxQueue) {
-      if (overflow === 'drop') {
+      // `block` holds at most another maxQueue records for waiting callers: a stuck disk must
+      // not turn every request (or bus event nobody awaits) into memory held forever.
+      if (overflow === 'drop' || (overflow === 'block' && waiters.length >= maxQueue)) {
         stats.dropped++;
         droppedUnreported++;
         return;

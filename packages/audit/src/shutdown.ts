@@ -9,7 +9,7 @@ export interface ShutdownHookOptions {
 }
 
 /**
- * Opt-in: on SIGTERM/SIGINT, close the audit log (write every accepted record, last checkpoint)
+ * Opt-in: on SIGTERM/SIGINT (and on a natural exit, `beforeExit`), close the audit log (write every accepted record, last checkpoint)
  * before the process goes. If no other handler is left for the signal, the signal is raised
  * again so the process ends as it would have; if the app has its own handler (to close its HTTP
  * server), the app decides when to exit. Returns the uninstall function.
@@ -29,7 +29,14 @@ export function installShutdownHooks(
   const uninstall = () => {
     for (const [sig, h] of handlers) process.removeListener(sig, h);
     handlers.clear();
+    process.removeListener('beforeExit', onBeforeExit);
   };
+  // A natural exit (the event loop ran dry) also closes the log: the flush timer is unref'd.
+  const onBeforeExit = () => {
+    uninstall();
+    log.close().catch((err: unknown) => options.onError?.(err));
+  };
+  process.once('beforeExit', onBeforeExit);
   for (const sig of signals) {
     const h = () => {
       uninstall();

@@ -252,6 +252,27 @@ describe('createAuditLog', () => {
       expect(sink.records.map((r) => r.resource)).toEqual(['a', 'b', 'c']);
       expect(log.stats().dropped).toBe(0);
     });
+
+    it("'block' holds at most maxQueue waiting records, then drops and counts (a stuck disk cannot exhaust memory)", async () => {
+      const sink = gatedSink();
+      const log = createAuditLog({ app: 'a', sink, key, maxQueue: 2, batchSize: 2, overflow: 'block' });
+      const results = Array.from({ length: 5 }, (_, i) =>
+        log.fileAccess({ action: 'read', resource: `f${i}`, outcome: 'success' }),
+      );
+      expect(results.map((r) => r instanceof Promise)).toEqual([false, false, true, true, false]);
+      expect(log.stats()).toMatchObject({ accepted: 4, dropped: 1 });
+      const flushing = log.flush();
+      sink.open();
+      await flushing;
+      // The note leads the next batch written after the drop.
+      expect(sink.records.map((r) => r.resource ?? r.event)).toEqual([
+        'sys_audit_dropped',
+        'f0',
+        'f1',
+        'f2',
+        'f3',
+      ]);
+    });
   });
 
   describe('sink failures', () => {

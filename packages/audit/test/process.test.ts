@@ -7,7 +7,7 @@ import { keys, secret, tempDir } from './helpers.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
-function child(mode: 'graceful' | 'nohooks' | 'kill', dir: string) {
+function child(mode: 'graceful' | 'nohooks' | 'natural' | 'kill', dir: string) {
   const p = spawn(
     process.execPath,
     [
@@ -60,6 +60,15 @@ describe('audit log across process deaths', () => {
     expect(signal).toBe('SIGTERM'); // the hook re-raised the signal: the process ended as it would have
     const { report } = await readBack(dir);
     expect(report).toMatchObject({ ok: true, records: 5000, lastSeq: 5000 });
+  });
+
+  it('writes everything on a natural exit (the hooks close the log on beforeExit)', async () => {
+    const dir = tempDir('audit-natural-');
+    const c = child('natural', dir);
+    expect(Number((await c.firstLine).split(' ')[1])).toBeGreaterThan(0);
+    expect((await c.exited).code).toBe(0);
+    const { report } = await readBack(dir);
+    expect(report).toMatchObject({ ok: true, records: 500 });
   });
 
   it('control: without the hooks the same SIGTERM loses the queued records', async () => {
