@@ -167,7 +167,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let seq = options.lastSeq ?? 0;
   const cp = options.checkpoints;
   const cpEvery = positiveInt('checkpoints.everyRecords', cp?.everyRecords, 1000);
+  const cpEveryMs = positiveInt('checkpoints.everyMs', cp?.everyMs, 60_000);
   let cpSeq = seq;
+  let cpTime = clock.now();
   let lastCheckpoint: SignedCheckpoint | undefined;
 
   // A FIFO as an array and a head index: taking a batch never copies the records behind it.
@@ -260,7 +262,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const checkpoint = async (force: boolean) => {
     if (!cp || options.key === null) return;
     const at = chain.lastSeq;
-    if (at === cpSeq || (!force && at - cpSeq < cpEvery)) return;
+    const due = at - cpSeq >= cpEvery || clock.now() - cpTime >= cpEveryMs;
+    if (at === cpSeq || (!force && !due)) return;
     try {
       const signed = await signCheckpoint(
         { app, seq: at, hmac: chain.last, time: new Date(clock.now()).toISOString() },
@@ -268,6 +271,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         cp.kid,
       );
       cpSeq = at;
+      cpTime = clock.now();
       lastCheckpoint = signed;
       await sink.checkpoint?.(signed);
       for (const s of cp.sinks ?? []) await s.write(signed);

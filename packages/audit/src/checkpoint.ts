@@ -31,6 +31,11 @@ export interface CheckpointOptions {
   kid?: string | undefined;
   /** A checkpoint after at least this many records. Default 1000. */
   everyRecords?: number | undefined;
+  /**
+   * Or after this many ms, at the next write, so that a quiet log's tail is covered too (a
+   * checkpoint is only made when there are new records). Default 60 000.
+   */
+  everyMs?: number | undefined;
   /** Extra sinks (the file sink also writes its `.checkpoints` side file). */
   sinks?: readonly CheckpointSink[] | undefined;
 }

@@ -432,6 +432,21 @@ describe('createAuditLog', () => {
     });
   });
 
+  it('also signs a checkpoint once everyMs has passed, at the next write', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const { clock, sink, log } = setup({ checkpoints: { privateKey, everyRecords: 1000, everyMs: 60_000 } });
+    log.fileAccess({ action: 'read', resource: 'a', outcome: 'success' });
+    await log.flush();
+    expect(sink.checkpoints).toHaveLength(0);
+    clock.advance(60_000);
+    log.fileAccess({ action: 'read', resource: 'b', outcome: 'success' });
+    await log.flush();
+    expect(sink.checkpoints.map((c) => c.seq)).toEqual([2]);
+    clock.advance(60_000);
+    await log.flush(); // nothing new: no checkpoint
+    expect(sink.checkpoints).toHaveLength(1);
+  });
+
   it('writes an unchained log when the key is null', async () => {
     const sink = createMemorySink();
     const log = createAuditLog({ app: 'a', sink, key: null });
