@@ -203,8 +203,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   const work = () => queued() > 0 || waiters.length > 0 || inflight !== null || droppedUnreported > 0;
 
+  let timerDelay = 0;
   const schedule = (delay: number) => {
-    if (timer !== null || draining !== null) return;
+    if (draining !== null) return;
+    if (timer !== null) {
+      // A full batch must not wait for the flush-interval timer armed by its first record.
+      if (delay >= timerDelay) return;
+      clearTimeout(timer);
+    }
+    timerDelay = delay;
     timer = setTimeout(() => {
       timer = null;
       startDrain().catch(() => {
@@ -331,9 +338,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     }
     stats.accepted++;
     queue.push(rec);
-    if (queued() >= batchSize) {
-      if (draining === null) schedule(0);
-    } else if (timer === null && draining === null) schedule(flushIntervalMs);
+    schedule(queued() >= batchSize ? 0 : flushIntervalMs);
   };
 
   const unsubscribe = options.events?.subscribe(

@@ -10,7 +10,7 @@ import {
   type SecurityEvent,
 } from '@portcullis/core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditLog } from '../src/audit-log.js';
 import { verifyCheckpoint } from '../src/checkpoint.js';
 import { AuditError } from '../src/errors.js';
@@ -389,6 +389,35 @@ describe('createAuditLog', () => {
       log.fileAccessAfterResponse({ action: 'read', resource: 'a', outcome: 'success' });
       expect(seen.map((e) => e.name)).toEqual(['sys_audit_error', 'sys_audit_dropped']);
       expect(log.stats().dropped).toBe(1);
+    });
+  });
+
+  describe('batching', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('writes a full batch at once, without waiting for the flush interval', async () => {
+      vi.useFakeTimers();
+      const sink = createMemorySink();
+      const log = createAuditLog({ app: 'a', sink, key, batchSize: 10, flushIntervalMs: 100 });
+      for (let i = 0; i < 9; i++) log.fileAccess({ action: 'read', resource: `f${i}`, outcome: 'success' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sink.records).toHaveLength(0); // a partial batch waits for the interval
+      log.fileAccess({ action: 'read', resource: 'f9', outcome: 'success' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sink.records).toHaveLength(10);
+    });
+
+    it('writes a partial batch after flushIntervalMs', async () => {
+      vi.useFakeTimers();
+      const sink = createMemorySink();
+      const log = createAuditLog({ app: 'a', sink, key, batchSize: 10, flushIntervalMs: 100 });
+      log.fileAccess({ action: 'read', resource: 'f', outcome: 'success' });
+      await vi.advanceTimersByTimeAsync(99);
+      expect(sink.records).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sink.records).toHaveLength(1);
     });
   });
 
