@@ -66,9 +66,10 @@ export interface AuditLogOptions {
   /** Records per write. Default 256. */
   batchSize?: number | undefined;
   /**
-   * Longest time a record waits in memory before its batch is written, in ms. Default 100.
-   * With `batchSize`, this bounds what a crash (SIGKILL, power loss) can lose: at most the records
-   * accepted in the last `flushIntervalMs`, and at most `maxQueue`.
+   * Longest time a record waits in memory before its batch is written, in ms (a full batch is
+   * written at once). Default 100. With `batchSize`, this bounds what a crash (SIGKILL, power
+   * loss) can lose while the disk keeps up: the last partial batch and the one being written;
+   * when the disk falls behind, the backlog (at most `maxQueue`, plus waiting `block` callers).
    */
   flushIntervalMs?: number | undefined;
   /** Attribute names copied from bus events. Default {@link DEFAULT_ATTRIBUTE_KEYS}. */
