@@ -175,6 +175,45 @@ describe('createRateLimitPolicy', () => {
     expect(d.headers.RateLimit).not.toContain('192.0.2');
   });
 
+  it('keys by a function, and falls back to the client address when it returns undefined or no user is known', async () => {
+    const { policy } = setup({
+      rules: [
+        {
+          id: 'tenant',
+          path: '/t/*',
+          limit: 1,
+          windowMs: 60_000,
+          key: (req) => (req.path.startsWith('/t/acme') ? 'acme' : undefined),
+        },
+        { id: 'me', path: '/me', key: 'user', limit: 1, windowMs: 60_000 },
+      ],
+    });
+    expect(
+      (await policy.check({ method: 'GET', path: '/t/acme/1', client: peer('192.0.2.1') })).allowed,
+    ).toBe(true);
+    // Same tenant from another address: the function's key is shared.
+    expect(
+      (await policy.check({ method: 'GET', path: '/t/acme/2', client: peer('192.0.2.2') })).allowed,
+    ).toBe(false);
+    // No tenant: keyed by address.
+    expect((await policy.check({ method: 'GET', path: '/t/other', client: peer('192.0.2.1') })).allowed).toBe(
+      true,
+    );
+    expect((await policy.check({ method: 'GET', path: '/t/other', client: peer('192.0.2.3') })).allowed).toBe(
+      true,
+    );
+    // `user` without a user id: keyed by address, so anonymous clients do not share one bucket.
+    expect((await policy.check({ method: 'GET', path: '/me', client: peer('192.0.2.1') })).allowed).toBe(
+      true,
+    );
+    expect((await policy.check({ method: 'GET', path: '/me', client: peer('192.0.2.2') })).allowed).toBe(
+      true,
+    );
+    expect((await policy.check({ method: 'GET', path: '/me', client: peer('192.0.2.2') })).allowed).toBe(
+      false,
+    );
+  });
+
   it('sends legacy X-RateLimit-* only when asked, and nothing when headers are off', async () => {
     const { policy, clock } = setup({
       rules: [

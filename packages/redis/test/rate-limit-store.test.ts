@@ -2,7 +2,7 @@ import { createManualClock } from '@portcullis/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, uniquePrefix } from '../../../test-utils/redis.js';
-import { createMemoryRateLimitStore } from '../../rate-limit/src/index.js';
+import { createLoginGuard, createMemoryRateLimitStore } from '../../rate-limit/src/index.js';
 import { runRateLimitStoreContract } from '../../rate-limit/test/store-contract.js';
 import {
   createRedisClient,
@@ -71,6 +71,21 @@ describeRedis('createRedisRateLimitStore against a real redis-server', (url) => 
     await expect(store.consume('x', q, 1)).rejects.toBeDefined();
     expect(performance.now() - t0).toBeLessThan(1000);
     dead.disconnect();
+  });
+
+  it('login guard on Redis: 5 of 50 parallel guesses pass, a success resets the count', async () => {
+    const guard = createLoginGuard({
+      store: createRedisRateLimitStore({ client: redis, prefix: `${prefix}guard:` }),
+      slowLane: false,
+    });
+    const client = { remoteAddress: '192.0.2.1', headers: {} };
+    const all = await Promise.all(
+      Array.from({ length: 50 }, () => guard.attempt({ username: 'Alice', client })),
+    );
+    expect(all.filter((a) => a.allowed)).toHaveLength(5);
+    const other = await guard.attempt({ username: 'bob', client });
+    await other.succeeded();
+    expect((await guard.attempt({ username: ' ALICE ', client })).allowed).toBe(false);
   });
 
   it('decides exactly like the memory store for any sequence (property)', async () => {

@@ -1,0 +1,258 @@
+/**
+ * Rate limiting side by side (issue 3). Same rule on both sides of every comparison: 120
+ * requests per 60 s, fixed window (the one algorithm all three peers implement; our default is
+ * the sliding window, timed separately as memory/portcullis-sliding). Keys rotate over
+ * 100,000 clients and every limiter is rebuilt per round, so every timed decision is an
+ * admitted one on both sides (no side pays for refusals the other does not).
+ *
+ * Redis: a private redis-server started for the run (else REDIS_URL; BENCH_SHARED_REDIS=1 forces
+ * the shared one), one decision awaited at a time (latency-bound, as a request handler sees it).
+ * Round trips per decision are counted on the client in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createMemoryRateLimitStore, createRateLimiter } from '@portcullis/rate-limit';
+import { createRedisClient, createRedisRateLimitStore, waitForRedis } from '@portcullis/redis';
+import { MemoryStore } from 'express-rate-limit';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { type BenchCase, type CaseResult, report, runCases, withRatios } from './lib.ts';
+
+const LIMIT = 120;
+const WINDOW_MS = 60_000;
+const KEYS = 100_000;
+const keys = Array.from({ length: KEYS }, (_, i) => `198.51.${(i >>> 8) & 255}.${i & 255}:${i}`);
+let k = 0;
+const nextKey = () => {
+  k = (k + 1) % KEYS;
+  return keys[k]!;
+};
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+// ---- memory
+let ours = createRateLimiter({ algorithm: 'fixed-window', limit: LIMIT, windowMs: WINDOW_MS });
+let oursSliding = ours;
+let rlf = new RateLimiterMemory({ points: LIMIT, duration: WINDOW_MS / 1000 });
+let erl = new MemoryStore();
+const memoryCases: BenchCase[] = [
+  {
+    id: 'memory/portcullis',
+    baseline: 'memory/rate-limiter-flexible',
+    setup: () => {
+      ours = createRateLimiter({
+        algorithm: 'fixed-window',
+        limit: LIMIT,
+        windowMs: WINDOW_MS,
+        store: createMemoryRateLimitStore({ maxKeys: 2 * KEYS }),
+      });
+    },
+    fn: () => ours.consume(nextKey()),
+  },
+  {
+    id: 'memory/rate-limiter-flexible',
+    setup: () => {
+      rlf = new RateLimiterMemory({ points: LIMIT, duration: WINDOW_MS / 1000 });
+    },
+    fn: () => rlf.consume(nextKey()),
+  },
+  {
+    id: 'memory/express-rate-limit',
+    baseline: 'memory/rate-limiter-flexible',
+    setup: () => {
+      erl = new MemoryStore();
+      erl.init({ windowMs: WINDOW_MS } as Parameters<MemoryStore['init']>[0]);
+    },
+    // The store counts; the middleware compares with the limit: both timed, nothing else.
+    fn: async () => (await erl.increment(nextKey())).totalHits <= LIMIT,
+    teardown: () => erl.shutdown(),
+  },
+  {
+    id: 'memory/portcullis-sliding',
+    baseline: 'memory/rate-limiter-flexible',
+    setup: () => {
+      oursSliding = createRateLimiter({
+        limit: LIMIT,
+        windowMs: WINDOW_MS,
+        store: createMemoryRateLimitStore({ maxKeys: 2 * KEYS }),
+      });
+    },
+    fn: () => oursSliding.consume(nextKey()),
+  },
+];
+
+// ---- redis
+// A private redis-server when the binary is there: the shared one on this machine also serves
+// other people's test suites, whose load would land on whichever side happens to be timed.
+// Both sides use the same server either way.
+async function privateRedis(): Promise<{ url: string; stop: () => void } | undefined> {
+  const port = 20_000 + (process.pid % 20_000);
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  const ok = await new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(false));
+    child.once('exit', () => resolve(false));
+    child.stdout.on('data', (b: Buffer) => {
+      if (b.toString().includes('Ready to accept connections')) resolve(true);
+    });
+  });
+  return ok ? { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') } : undefined;
+}
+const own = process.env.BENCH_SHARED_REDIS === '1' ? undefined : await privateRedis();
+const url = own?.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+console.log(`redis: ${own ? 'private redis-server' : 'shared'} at ${url}`);
+const redis = createRedisClient(url);
+await waitForRedis(redis);
+const prefix = `bench:rl:${process.pid}:`;
+const oursRedis = () =>
+  createRateLimiter({
+    algorithm: 'fixed-window',
+    limit: LIMIT,
+    windowMs: WINDOW_MS,
+    store: createRedisRateLimitStore({ client: redis, prefix: `${prefix}p:${Math.random()}:` }),
+  });
+const rlfRedis = () =>
+  new RateLimiterRedis({
+    storeClient: redis,
+    points: LIMIT,
+    duration: WINDOW_MS / 1000,
+    keyPrefix: `${prefix}f:${Math.random()}`,
+  });
+let pr = oursRedis();
+let fr = rlfRedis();
+const redisCases: BenchCase[] = [
+  {
+    id: 'redis/portcullis',
+    baseline: 'redis/rate-limiter-flexible',
+    setup: () => {
+      pr = oursRedis();
+    },
+    fn: () => pr.consume(nextKey()),
+  },
+  {
+    id: 'redis/rate-limiter-flexible',
+    setup: () => {
+      fr = rlfRedis();
+    },
+    fn: () => fr.consume(nextKey()),
+  },
+];
+
+// Round trips: every command ioredis sends goes through sendCommand; decisions are awaited one
+// at a time, so commands sent = round trips. Counted on the client, so other users of a shared
+// Redis cannot skew it.
+let sent = 0;
+const sendCommand = redis.sendCommand.bind(redis);
+redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+  sent++;
+  return sendCommand(...args);
+}) as typeof redis.sendCommand;
+async function roundTripsPerDecision(fn: () => Promise<unknown>): Promise<number> {
+  const n = 1000;
+  const before = sent;
+  for (let i = 0; i < n; i++) await fn();
+  return Math.round(((sent - before) / n) * 100) / 100;
+}
+
+// ---- Redis down: a client pointed at a closed port (connection refused, no offline queue).
+const dead = createRedisClient('redis://127.0.0.1:1', { connectTimeoutMs: 200 });
+const downStore = createRedisRateLimitStore({ client: dead, prefix });
+const beforeBreaker = createRateLimiter({
+  limit: LIMIT,
+  windowMs: WINDOW_MS,
+  store: downStore,
+  breaker: false,
+});
+const breakerOpen = createRateLimiter({
+  limit: LIMIT,
+  windowMs: WINDOW_MS,
+  store: downStore,
+  breaker: { failureThreshold: 3, cooldownMs: 3_600_000 },
+});
+for (let i = 0; i < 3; i++) await breakerOpen.consume('open-it');
+const downCases: BenchCase[] = [
+  { id: 'redis-down/before-breaker-opens', fn: () => beforeBreaker.consume(nextKey()) },
+  {
+    id: 'redis-down/breaker-open',
+    baseline: 'redis-down/before-breaker-opens',
+    fn: () => breakerOpen.consume(nextKey()),
+  },
+];
+
+/** Heap retained by `n` unique keys, after a full GC on both sides. */
+async function heapFor(
+  n: number,
+  consume: (key: string) => Promise<unknown>,
+): Promise<{ bytes: number; perSec: number }> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await consume(`k${i}:${(i * 2654435761) >>> 0}`).catch(() => {});
+  const seconds = (performance.now() - t0) / 1000;
+  gc();
+  return { bytes: process.memoryUsage().heapUsed - before, perSec: Math.round(n / seconds) };
+}
+
+async function memoryRows(): Promise<CaseResult[]> {
+  const M = 1_000_000;
+  const rows: CaseResult[] = [];
+  const add = (id: string, r: { bytes: number; perSec: number }, extra: Record<string, unknown> = {}) => {
+    rows.push({
+      id,
+      opsPerSec: r.perSec,
+      p50Ns: Number.NaN,
+      p99Ns: Number.NaN,
+      heapMB: Math.round((r.bytes / 1048576) * 10) / 10,
+      bytesPerKey: Math.round(r.bytes / M),
+      ...extra,
+    });
+  };
+  {
+    const l = createRateLimiter({
+      algorithm: 'fixed-window',
+      limit: LIMIT,
+      windowMs: WINDOW_MS,
+      store: createMemoryRateLimitStore({ maxKeys: M }),
+    });
+    add('memory-per-1M-keys/portcullis', await heapFor(M, (key) => l.consume(key)), { maxKeys: M });
+  }
+  {
+    const l = new RateLimiterMemory({ points: LIMIT, duration: WINDOW_MS / 1000 });
+    add('memory-per-1M-keys/rate-limiter-flexible', await heapFor(M, (key) => l.consume(key)));
+  }
+  {
+    const s = new MemoryStore();
+    s.init({ windowMs: WINDOW_MS } as Parameters<MemoryStore['init']>[0]);
+    add('memory-per-1M-keys/express-rate-limit', await heapFor(M, (key) => s.increment(key)));
+    s.shutdown();
+  }
+  {
+    const l = createRateLimiter({ algorithm: 'fixed-window', limit: LIMIT, windowMs: WINDOW_MS });
+    add('memory-1M-keys-default-cap/portcullis', await heapFor(M, (key) => l.consume(key)), {
+      maxKeys: 100_000,
+    });
+  }
+  return rows;
+}
+
+const mem = await runCases(memoryCases);
+const red = await runCases(redisCases);
+for (const r of red) {
+  const lim = r.id === 'redis/portcullis' ? oursRedis() : rlfRedis();
+  r.redisRoundTripsPerDecision = await roundTripsPerDecision(() => lim.consume(nextKey()));
+}
+const down = await runCases(downCases, { durationMs: 500 });
+const heap = await memoryRows();
+report('rate-limit', withRatios([...mem, ...red, ...down, ...heap]));
+
+const leftovers = await redis.keys(`${prefix}*`);
+for (let i = 0; i < leftovers.length; i += 1000) await redis.del(...leftovers.slice(i, i + 1000));
+await redis.quit();
+dead.disconnect();
+own?.stop();
