@@ -49,6 +49,8 @@ describe('createRateLimitPolicy', () => {
       '/auth/%6Cogin',
       '/auth/login?x=1',
       '/auth/login#f',
+      'http://api.example/auth/login',
+      'HTTPS://x:1/auth/login?y',
     ]) {
       expect(policy.match('post', p), p).toBe('login');
     }
