@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import * as redis from '../src/index.js';
+
+describe('@portcullis/redis public surface', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(redis).sort()).toEqual([
+      'createRedisClient',
+      'createRedisRateLimitStore',
+      'createRedisRefreshTokenStore',
+      'createRedisResetTokenStore',
+      'createRedisRevocationStore',
+      'createScriptRunner',
+      'defineScript',
+      'runScript',
+      'waitForRedis',
+    ]);
+  });
+});
