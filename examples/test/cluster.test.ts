@@ -130,6 +130,39 @@ describeRedis('demo API on 4 cluster workers sharing Redis', (url) => {
     expect(after.map((r) => r.status)).toEqual(Array(12).fill(401));
   }, 30_000);
 
+  /** Resolves with the first match of `re` in what the demo prints from now on (no polling, no sleep). */
+  const nextOutput = (re: RegExp) => {
+    const from = output.length;
+    return new Promise<RegExpExecArray>((resolve) => {
+      const check = () => {
+        const m = re.exec(output.slice(from));
+        if (!m) return;
+        child.stdout?.off('data', check);
+        resolve(m);
+      };
+      child.stdout?.on('data', check);
+    });
+  };
+
+  it('holds a reset token across workers: mailed by one, spent exactly once by 4 concurrent confirms', async () => {
+    // No SMTP_URL: the console mailer prints the mail on the worker's stdout.
+    const mail = nextOutput(/\/reset\?token=([A-Za-z0-9._~-]+)/);
+    const asked = await send(
+      port,
+      'POST',
+      '/auth/password-reset',
+      json,
+      JSON.stringify({ email: 'demo@example.test' }),
+    );
+    expect(asked.status).toBe(202);
+    const token = (await mail)[1];
+    const body = JSON.stringify({ token, password: 'A-New-Cluster-Passphrase-8' });
+    const confirms = await Promise.all(
+      Array.from({ length: 4 }, () => send(port, 'POST', '/auth/password-reset/confirm', json, body)),
+    );
+    expect(confirms.map((r) => r.status).sort()).toEqual([204, 400, 400, 400]);
+  }, 20_000);
+
   it('stops gracefully on SIGTERM (workers close, audit flushed) with exit code 0', async () => {
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.once('exit', resolve));

@@ -28,8 +28,11 @@ export const METRICS_TOKEN = 'metrics-token-for-the-e2e-suite';
 /** Small, so the 413 case needs only a small body. */
 export const MAX_UPLOAD_BYTES = 64 * 1024;
 
-/** Starts `framework`'s demo with the demo user created. */
-export async function startHarness(framework: Framework): Promise<DemoHarness> {
+/** Starts `framework`'s demo with the demo user created; `env` overrides the test configuration. */
+export async function startHarness(
+  framework: Framework,
+  env: Record<string, string> = {},
+): Promise<DemoHarness> {
   const dir = await mkdtemp(join(tmpdir(), `portcullis-e2e-${framework}-`));
   const smtp = await startSmtp();
   const config = readConfig({
@@ -40,6 +43,7 @@ export async function startHarness(framework: Framework): Promise<DemoHarness> {
     METRICS_TOKEN,
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
     PUBLIC_URL: 'http://demo.test',
+    ...env,
   });
   const clock = createManualClock(Date.now());
   const delays: number[] = [];

@@ -342,4 +342,25 @@ export function runDemoScenarios(framework: Framework): void {
       expect(r.headers.get('ratelimit-policy')).toBe('"default";q=120;w=60');
     });
   });
+
+  describe(`demo /metrics over ${framework} without METRICS_TOKEN`, () => {
+    let h: DemoHarness;
+    beforeAll(async () => {
+      // A proxy on loopback is trusted here, so a forwarded public client can be simulated.
+      h = await startHarness(framework, { METRICS_TOKEN: '', TRUST_PROXY: 'loopback' });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('serves loopback scrapers and refuses any other client with 403 problem+json', async () => {
+      const local = await fetch(`${h.url}/metrics`);
+      expect(local.status).toBe(200);
+      await local.arrayBuffer();
+      const remote = await fetch(`${h.url}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(remote.status).toBe(403);
+      expect(remote.headers.get('content-type')).toMatch(PROBLEM);
+      expect(((await remote.json()) as { code: string }).code).toBe('ERR_METRICS_FORBIDDEN');
+    });
+  });
 }
