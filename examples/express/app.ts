@@ -4,7 +4,6 @@
  */
 import { authClaims, clientAddressInput, portcullis } from '@portcullis/express';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { asClientError } from '../src/http-errors.ts';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
 
@@ -107,7 +106,6 @@ export function createExpressApp(s: DemoSecurity): Express {
   app.use((req: Request) => {
     throw notFound(req.method, req.path);
   });
-  app.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => next(asClientError(err)));
   app.use(sec.errorHandler());
   return app;
 }

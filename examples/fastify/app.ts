@@ -6,7 +6,6 @@ import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { authClaims, clientAddressInput, portcullis, sendProblem } from '@portcullis/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { asClientError } from '../src/http-errors.ts';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
 
@@ -108,8 +107,6 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
   });
   // Problem+json everywhere: Portcullis errors keep their status; Fastify's own 4xx (bad JSON,
   // body too large) keep theirs; anything else is an opaque 500.
-  app.setErrorHandler((err, request, reply) =>
-    sendProblem(reply, asClientError(err), request.url.split('?')[0]),
-  );
+  app.setErrorHandler((err, request, reply) => sendProblem(reply, err, request.url.split('?')[0]));
   return app;
 }

@@ -7,7 +7,6 @@ import { InputError } from '@portcullis/core';
 import { authClaims, clientAddressInput, portcullis, problemResponse } from '@portcullis/hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { asClientError } from '../src/http-errors.ts';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
 
@@ -104,6 +103,6 @@ export function createHonoApp(s: DemoSecurity): Hono {
   );
   app.get('/metrics', sec.metricsHandler());
   app.notFound((c) => problemResponse(notFound(c.req.method, c.req.path), c.req.path));
-  app.onError((err, c) => problemResponse(asClientError(err), c.req.path));
+  app.onError((err, c) => problemResponse(err, c.req.path));
   return app;
 }

@@ -157,13 +157,48 @@ export class InputError extends PortcullisError<InputErrorCode> {
 }
 
 /**
- * The problem body and headers for any thrown value: a Portcullis error keeps its own status,
- * anything else becomes an opaque 500 (its message is never shown to the client).
+ * The 4xx status a framework put on its own client error (body-parser's malformed JSON or
+ * oversized body in Express, Fastify's `FST_ERR_CTP_*`, http-errors), or undefined. Such errors
+ * describe the client's input, so they keep their status instead of becoming a 500.
+ */
+export function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || isPortcullisError(error)) return undefined;
+  const e = error as { status?: unknown; statusCode?: unknown };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : e.status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499)
+    return undefined;
+  return status;
+}
+
+const CLIENT_ERROR_DETAIL: Readonly<Record<number, string>> = {
+  400: 'the request could not be parsed',
+  413: 'the request body is larger than this endpoint accepts',
+  415: 'the request body has a media type this endpoint does not accept',
+};
+
+/**
+ * The problem body and headers for any thrown value: a Portcullis error keeps its own status;
+ * a framework's own 4xx client error becomes `ERR_INPUT_TOO_LARGE` (413) or `ERR_INPUT_INVALID`
+ * with its status (the framework's message is not echoed: it can quote the client's bytes);
+ * anything else becomes an opaque 500 whose message is never shown to the client.
  */
 export function toProblemResponse(
   error: unknown,
   instance?: string,
 ): { status: number; headers: Record<string, string>; body: ProblemDetails } {
+  const clientStatus = clientErrorStatus(error);
+  if (clientStatus !== undefined) {
+    const code: InputErrorCode = clientStatus === 413 ? 'ERR_INPUT_TOO_LARGE' : 'ERR_INPUT_INVALID';
+    const body: ProblemDetails = {
+      type: problemTypeFor(code),
+      title: 'Invalid request input',
+      status: clientStatus,
+      code,
+      detail: CLIENT_ERROR_DETAIL[clientStatus] ?? 'the request was refused',
+    };
+    if (instance !== undefined) body.instance = instance;
+    return { status: clientStatus, headers: { 'content-type': PROBLEM_CONTENT_TYPE }, body };
+  }
   if (isPortcullisError(error)) {
     return {
       status: error.status,

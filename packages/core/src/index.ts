@@ -20,6 +20,7 @@ export { type Clock, createManualClock, type ManualClock, systemClock } from './
 export {
   ConfigError,
   type ConfigErrorCode,
+  clientErrorStatus,
   InputError,
   type InputErrorCode,
   isPortcullisError,

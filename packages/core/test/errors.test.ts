@@ -71,4 +71,33 @@ describe('toProblemResponse', () => {
     expect(r.headers['Retry-After']).toBe('5');
     expect(r.body.code).toBe('ERR_STORE_UNAVAILABLE');
   });
+
+  it('keeps the 4xx status of a framework client error without echoing its message', () => {
+    const bodyParser = Object.assign(
+      new SyntaxError('Unexpected token \'<\', "<script>" is not valid JSON'),
+      {
+        status: 400,
+        expose: true,
+      },
+    );
+    const r = toProblemResponse(bodyParser, '/login');
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: 'ERR_INPUT_INVALID', status: 400, instance: '/login' });
+    expect(JSON.stringify(r.body)).not.toContain('script');
+    const fastifyTooLarge = Object.assign(new Error('Request body is too large'), {
+      statusCode: 413,
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+    });
+    expect(toProblemResponse(fastifyTooLarge).body).toMatchObject({
+      code: 'ERR_INPUT_TOO_LARGE',
+      status: 413,
+    });
+    expect(toProblemResponse(Object.assign(new Error('x'), { statusCode: 415 })).status).toBe(415);
+  });
+
+  it('does not take a 5xx or a nonsense status from a foreign error', () => {
+    expect(toProblemResponse(Object.assign(new Error('db'), { status: 503 })).status).toBe(500);
+    expect(toProblemResponse(Object.assign(new Error('x'), { status: 404.5 })).status).toBe(500);
+    expect(toProblemResponse(Object.assign(new Error('x'), { statusCode: '400' })).status).toBe(500);
+  });
 });

@@ -11,6 +11,7 @@ describe('@portcullis/core public surface', () => {
       'PortcullisError',
       'SECURITY_EVENT_NAMES',
       'StoreError',
+      'clientErrorStatus',
       'createCircuitBreaker',
       'createClientAddressResolver',
       'createEventBus',
