@@ -188,8 +188,8 @@ export async function createDemoSecurity(
     validator,
     mailer,
     store: redis ? createRedisResetTokenStore({ client: redis, prefix: `${prefix}pwreset:` }) : undefined,
-    // The reset flow names it revokeAllForUser; the token service calls it revokeAll.
-    revoker: { revokeAllForUser: (id) => tokens.revokeAll(id) },
+    // Completing a reset logs the user out everywhere.
+    revoker: tokens,
     events,
     clock,
     clientAddress,

@@ -36,7 +36,7 @@ export interface ResetRateLimiter {
 
 /** Revokes every token of a user (log out everywhere). `@portcullis/tokens`' revoker fits structurally. */
 export interface UserTokenRevoker {
-  revokeAllForUser(userId: string): Promise<void>;
+  revokeAll(userId: string): Promise<void>;
 }
 
 /** Options of {@link createPasswordReset}. */
@@ -312,7 +312,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
       const passwordHash = await hashPassword(input.password, hashParams);
       await options.setPassword(user.id, passwordHash);
       await store.deleteForUser(user.id);
-      await options.revoker?.revokeAllForUser(user.id);
+      await options.revoker?.revokeAll(user.id);
       const attrs = clientAddress !== undefined ? { clientAddress } : {};
       events?.publish({ name: 'authn_password_reset_completed', userId: user.id, ...attrs });
       events?.publish({ name: 'authn_password_change', userId: user.id, reason: 'reset', ...attrs });

@@ -78,7 +78,7 @@ export function createHarness(
       },
     },
     revoker: {
-      async revokeAllForUser(id) {
+      async revokeAll(id) {
         revoked.push(id);
       },
     },
