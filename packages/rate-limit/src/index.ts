@@ -1,7 +1,14 @@
 export { type AlgorithmState, consumeStep, emptyState, refundStep } from './algorithms.js';
 export { QUOTA_EXCEEDED_TYPE, type RateLimitErrorCode, RateLimitExceededError } from './errors.js';
 export { type HeaderRule, type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
-export { hashKey, MAX_KEY_LENGTH, normaliseUsername, rateLimitKey } from './keys.js';
+export {
+  GUARD_KEY_PREFIX,
+  guardKey,
+  hashKey,
+  MAX_KEY_LENGTH,
+  normaliseUsername,
+  rateLimitKey,
+} from './keys.js';
 export {
   createRateLimiter,
   type DecisionSource,

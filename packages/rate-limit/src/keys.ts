@@ -21,6 +21,19 @@ export function rateLimitKey(ruleId: string, kind: string, subject: string): str
   return `${ruleId}:${kind}:${s}`;
 }
 
+/**
+ * Every login-guard key starts with this. `!` is outside the policy's rule-id alphabet, so no
+ * `rateLimitKey(ruleId, ...)` can ever equal a guard key, whatever the rule ids are (a rule
+ * named `login` or `guard` included): without it, a store shared by policy and guard let the
+ * guard's refund on success also refund the route counter.
+ */
+export const GUARD_KEY_PREFIX = '!guard:';
+
+/** Builds a login-guard store key; the only place guard keys are made, so the namespace holds. */
+export function guardKey(...parts: string[]): string {
+  return `${GUARD_KEY_PREFIX}${parts.join(':')}`;
+}
+
 /** Usernames longer than this are cut before normalising (bounded work per request). */
 const MAX_USERNAME_LENGTH = 1024;
 

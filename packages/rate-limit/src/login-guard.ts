@@ -9,7 +9,7 @@ import {
 } from '@portcullis/core';
 import { RateLimitExceededError } from './errors.js';
 import { rateLimitHeaders } from './headers.js';
-import { hashKey, normaliseUsername } from './keys.js';
+import { guardKey, hashKey, normaliseUsername } from './keys.js';
 import {
   createStoreGuard,
   type StoreFailurePolicy,
@@ -130,9 +130,9 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
       // Usernames are hashed into keys: a typed username is attacker input and may be a
       // password typed in the wrong field; it never reaches the store or the events in clear.
       const account = hashKey(normaliseUsername(username));
-      const uk = `login:ua:${account}:${address.key}`;
-      const ik = `login:ip:${address.key}`;
-      const ak = `login:acct:${account}`;
+      const uk = guardKey('login', 'ua', account, address.key);
+      const ik = guardKey('login', 'ip', address.key);
+      const ak = guardKey('login', 'acct', account);
       const ctx = { onStoreFailure, clientAddress: address.address };
       const [u, i] = await Promise.all([
         guard.consume(uk, uq, 1, { ...ctx, rule: 'login-user-ip' }),

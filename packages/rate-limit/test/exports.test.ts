@@ -5,6 +5,7 @@ describe('@portcullis/rate-limit public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(rateLimit).sort()).toEqual([
       'BACKLOG_ZONES',
+      'GUARD_KEY_PREFIX',
       'MAX_KEY_LENGTH',
       'QUOTA_EXCEEDED_TYPE',
       'RateLimitExceededError',
@@ -15,6 +16,7 @@ describe('@portcullis/rate-limit public surface', () => {
       'createRateLimitPolicy',
       'createRateLimiter',
       'emptyState',
+      'guardKey',
       'hashKey',
       'isMemoryRateLimitStore',
       'normalisePath',
