@@ -138,14 +138,10 @@ export async function createDemoSecurity(
     events,
     clock,
   });
-  // The guard gets its own store (or key prefix): its per-address key `login:ip:<addr>` is the
-  // same string as the `login` rule's key in a shared store, and its refund on success would
-  // then refund the route limit too (reported upstream; see docs/demo.md).
-  const guardStore: RateLimitStore = redis
-    ? createRedisRateLimitStore({ client: redis, prefix: `${prefix}guard:` })
-    : createMemoryRateLimitStore({ clock });
+  // One store for the route limits and the login guard: guard keys live under `!guard:`, a
+  // namespace no rule id can produce, so the two never share a counter.
   const loginGuard = createLoginGuard({
-    store: guardStore,
+    store: rlStore,
     clientAddress,
     events,
     clock,
