@@ -107,6 +107,6 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
   });
   // Problem+json everywhere: Portcullis errors keep their status; Fastify's own 4xx (bad JSON,
   // body too large) keep theirs; anything else is an opaque 500.
-  app.setErrorHandler((err, request, reply) => sendProblem(reply, err, request.url.split('?')[0]));
+  app.setErrorHandler(sec.errorHandler);
   return app;
 }

@@ -14,6 +14,7 @@ import type {
 } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { auditFileAccess } from './audit.js';
+import { sendProblem } from './http.js';
 import { metricsHandler, portcullisMetrics } from './metrics.js';
 import {
   type PasswordPolicyFields,
@@ -71,6 +72,11 @@ export interface FastifyPortcullis {
     action: FileAction,
     resource: (request: FastifyRequest) => string | undefined,
   ): onRequestAsyncHookHandler;
+  /**
+   * For `app.setErrorHandler`: problem+json for every error (Portcullis errors keep their
+   * status, Fastify's own 4xx keep theirs, anything else is an opaque 500).
+   */
+  errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply;
 }
 
 declare module 'fastify' {
@@ -127,6 +133,7 @@ async function plugin(
         userId: (request) => authClaims(request)?.sub,
         clientAddress,
       }),
+    errorHandler: (error, request, reply) => sendProblem(reply, error, request.url.split('?')[0]),
   };
   fastify.decorate('portcullis', pieces);
 }

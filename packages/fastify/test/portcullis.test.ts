@@ -57,3 +57,21 @@ describe('portcullis (fastify)', () => {
     await app.close();
   });
 });
+
+describe('portcullis (fastify) errorHandler', () => {
+  it("answers Fastify's own malformed-JSON error as a 400 input problem, never a 500", async () => {
+    const app = Fastify();
+    await app.register(portcullis, {});
+    app.setErrorHandler(app.portcullis.errorHandler);
+    app.post('/echo', async (request) => request.body);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/echo?x=1',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"a":',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'ERR_INPUT_INVALID', status: 400, instance: '/echo' });
+  });
+});
