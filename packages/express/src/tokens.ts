@@ -4,6 +4,7 @@ import {
   accessTokenCookie,
   type CustomClaims,
   createTokenExtractor,
+  revokeRequestTokens,
   TOKEN_RESPONSE_HEADERS,
   TokenError,
   type TokenPair,
@@ -84,15 +85,7 @@ export function logoutHandler(tokens: TokenService, options: ExpressTokenOptions
   const extract = createTokenExtractor(options);
   return async (req, res, next) => {
     try {
-      const fromBody = tokenFromBody(req.body, 'token') ?? tokenFromBody(req.body, 'refresh_token');
-      if (fromBody !== undefined) await tokens.revoke(fromBody);
-      let bearer: string | undefined;
-      try {
-        bearer = extract(req.headers);
-      } catch {
-        bearer = undefined;
-      }
-      if (bearer !== undefined) await tokens.revoke(bearer);
+      await revokeRequestTokens(tokens, { body: req.body, headers: req.headers }, extract);
       if (options.cookie !== undefined) res.append('set-cookie', accessTokenCookie(options.cookie, '', 0));
       res.set(TOKEN_RESPONSE_HEADERS).status(200).end();
     } catch (err) {

@@ -3,6 +3,7 @@ import {
   accessTokenCookie,
   type CustomClaims,
   createTokenExtractor,
+  revokeRequestTokens,
   TOKEN_RESPONSE_HEADERS,
   TokenError,
   type TokenPair,
@@ -102,15 +103,7 @@ export function logoutHandler(tokens: TokenService, options: FastifyTokenOptions
   const extract = createTokenExtractor(options);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
-      const fromBody = tokenFromBody(request.body, 'token') ?? tokenFromBody(request.body, 'refresh_token');
-      if (fromBody !== undefined) await tokens.revoke(fromBody);
-      let bearer: string | undefined;
-      try {
-        bearer = extract(request.headers);
-      } catch {
-        bearer = undefined;
-      }
-      if (bearer !== undefined) await tokens.revoke(bearer);
+      await revokeRequestTokens(tokens, { body: request.body, headers: request.headers }, extract);
       if (options.cookie !== undefined) reply.header('set-cookie', accessTokenCookie(options.cookie, '', 0));
       return reply.headers(TOKEN_RESPONSE_HEADERS).code(200).send();
     } catch (err) {

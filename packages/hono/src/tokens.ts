@@ -3,6 +3,7 @@ import {
   accessTokenCookie,
   type CustomClaims,
   createTokenExtractor,
+  revokeRequestTokens,
   TOKEN_RESPONSE_HEADERS,
   TokenError,
   type TokenPair,
@@ -87,15 +88,7 @@ export function logoutHandler(tokens: TokenService, options: HonoTokenOptions = 
   return async (c) => {
     try {
       const body = await jsonBody(c);
-      const fromBody = tokenFromBody(body, 'token') ?? tokenFromBody(body, 'refresh_token');
-      if (fromBody !== undefined) await tokens.revoke(fromBody);
-      let bearer: string | undefined;
-      try {
-        bearer = extract(c.req.raw.headers);
-      } catch {
-        bearer = undefined;
-      }
-      if (bearer !== undefined) await tokens.revoke(bearer);
+      await revokeRequestTokens(tokens, { body: body, headers: c.req.raw.headers }, extract);
       const headers = new Headers(TOKEN_RESPONSE_HEADERS);
       if (options.cookie !== undefined)
         headers.append('set-cookie', accessTokenCookie(options.cookie, '', 0));

@@ -35,6 +35,8 @@ export {
 export {
   accessTokenCookie,
   createTokenExtractor,
+  type LogoutRequest,
+  revokeRequestTokens,
   TOKEN_RESPONSE_HEADERS,
   type TokenExtractor,
   type TokenExtractorOptions,

@@ -83,3 +83,38 @@ export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.f
   'cache-control': 'no-store',
   pragma: 'no-cache',
 });
+
+/** What a logout request carries, as an adapter reads it. */
+export interface LogoutRequest {
+  /** The parsed body (`undefined` when there is none). */
+  body: unknown;
+  headers: HeaderSource;
+}
+
+/**
+ * The logout decision every adapter shares: revokes the body's `token` (RFC 7009 section 2.1
+ * name) or `refresh_token`, and the request's own access token. A malformed `Authorization`
+ * header is ignored rather than refused, so the answer is the same for unknown, revoked or
+ * broken tokens (RFC 7009 section 2.2). Store failures are not swallowed: they reject.
+ *
+ * @example
+ * ```ts
+ * const extract = createTokenExtractor();
+ * await revokeRequestTokens(tokens, { body: req.body, headers: req.headers }, extract);
+ * ```
+ */
+export async function revokeRequestTokens(
+  tokens: { revoke(token: string): Promise<unknown> },
+  request: LogoutRequest,
+  extract: TokenExtractor,
+): Promise<void> {
+  const fromBody = tokenFromBody(request.body, 'token') ?? tokenFromBody(request.body, 'refresh_token');
+  if (fromBody !== undefined) await tokens.revoke(fromBody);
+  let bearer: string | undefined;
+  try {
+    bearer = extract(request.headers);
+  } catch {
+    bearer = undefined;
+  }
+  if (bearer !== undefined) await tokens.revoke(bearer);
+}

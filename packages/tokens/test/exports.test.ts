@@ -22,6 +22,7 @@ describe('@portcullis/tokens public surface', () => {
       'createTokenExtractor',
       'createTokenService',
       'generateSigningKey',
+      'revokeRequestTokens',
       'tokenFromBody',
     ]);
   });

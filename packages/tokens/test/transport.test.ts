@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accessTokenCookie, createTokenExtractor, TokenError } from '../src/index.js';
+import { accessTokenCookie, createTokenExtractor, revokeRequestTokens, TokenError } from '../src/index.js';
 
 describe('createTokenExtractor', () => {
   it('reads Authorization: Bearer, whatever the case of the scheme', () => {
@@ -54,5 +54,39 @@ describe('accessTokenCookie', () => {
     expect(accessTokenCookie('__Host-at', 'a.b.c', 900)).toBe(
       '__Host-at=a.b.c; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Strict',
     );
+  });
+});
+
+describe('revokeRequestTokens', () => {
+  const recorder = () => {
+    const revoked: string[] = [];
+    return { revoked, tokens: { revoke: async (t: string) => void revoked.push(t) } };
+  };
+
+  it('revokes the body token (RFC 7009 name first) and the Bearer token', async () => {
+    const { revoked, tokens } = recorder();
+    await revokeRequestTokens(
+      tokens,
+      { body: { token: 'a.b', refresh_token: 'c.d' }, headers: { authorization: 'Bearer eyJ.x.y' } },
+      createTokenExtractor(),
+    );
+    expect(revoked).toEqual(['a.b', 'eyJ.x.y']);
+  });
+
+  it('falls back to refresh_token and ignores a malformed Authorization header', async () => {
+    const { revoked, tokens } = recorder();
+    await revokeRequestTokens(
+      tokens,
+      { body: { refresh_token: 'c.d' }, headers: { authorization: 'Bearer not a b64token!' } },
+      createTokenExtractor(),
+    );
+    expect(revoked).toEqual(['c.d']);
+  });
+
+  it('lets a store failure reject instead of pretending the logout worked', async () => {
+    const tokens = { revoke: async () => Promise.reject(new Error('store down')) };
+    await expect(
+      revokeRequestTokens(tokens, { body: { token: 'a.b' }, headers: {} }, createTokenExtractor()),
+    ).rejects.toThrow('store down');
   });
 });
