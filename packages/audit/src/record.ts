@@ -285,8 +285,18 @@ export function pendingFromEvent(seq: number, e: SecurityEvent): PendingRecord {
     reason: e.reason,
     reqId: e.requestId,
     ip: e.clientAddress,
-    attrs: e.attributes,
+    attrs: definedAttributes(e.attributes),
   };
+}
+
+/** The typed attributes of an event as the record stores them: scalar values, no `undefined`. */
+function definedAttributes(attrs: object | undefined): SecurityEventAttributes | undefined {
+  if (attrs === undefined) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
 }
 
 function str(v: unknown, max: number): string | undefined {

@@ -400,7 +400,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           uploads(['accepted', 'none']);
           break;
         case 'sys_audit_dropped': {
-          const count = event.attributes?.count;
+          const count = event.attributes?.dropped;
           audit(['dropped'], typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1);
           break;
         }
