@@ -49,6 +49,8 @@ export {
   fileAccessEvent,
   lineOf,
   outcomeFromStatus,
+  type FileTransferEnd,
+  fileTransferOutcome,
 } from './record.js';
 export { installShutdownHooks, type ShutdownHookOptions } from './shutdown.js';
 export {

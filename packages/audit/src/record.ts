@@ -262,6 +262,24 @@ export function outcomeFromStatus(status: number): AuditOutcome {
   return status >= 200 && status < 400 ? 'success' : 'failure';
 }
 
+/** How a file transfer ended, as an adapter saw it. */
+export interface FileTransferEnd {
+  /** The HTTP status sent (or set, when the response never went out). */
+  status: number;
+  /** True when the whole response was handed to the client; false when the connection closed first. */
+  completed: boolean;
+}
+
+/**
+ * The audit outcome of a file route: a transfer cut before its end is a `failure` with reason
+ * `ABORTED`, whatever the status said; otherwise {@link outcomeFromStatus}. Decided here so the
+ * three adapters record an aborted download the same way.
+ */
+export function fileTransferOutcome(end: FileTransferEnd): { outcome: AuditOutcome; reason: 'ABORTED' | undefined } {
+  if (!end.completed) return { outcome: 'failure', reason: 'ABORTED' };
+  return { outcome: outcomeFromStatus(end.status), reason: undefined };
+}
+
 let lastMs = Number.NaN;
 let lastIso = '';
 /** `toISOString()`, reused while the millisecond does not change (most records of a batch). */

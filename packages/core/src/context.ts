@@ -145,7 +145,7 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
       return {
         method: input.method,
         path: requestPath(input.routedPath, caseSensitivePaths),
-        instance: input.routedPath,
+        instance: instanceOf(input.routedPath),
         headers: input.headers,
         client,
         state: {},
@@ -168,6 +168,13 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
     },
   };
   return context;
+}
+
+/** The problem `instance` of a routed path: no query or fragment (they can carry tokens), bounded. */
+function instanceOf(routedPath: string): string {
+  const cut = routedPath.search(/[?#]/);
+  const path = cut === -1 ? routedPath : routedPath.slice(0, cut);
+  return path.length > 512 ? path.slice(0, 512) : path;
 }
 
 /** The context given, or a new default one (socket peer only, a fresh bus). */

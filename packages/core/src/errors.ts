@@ -219,6 +219,8 @@ function clientErrorKind(error: object): ClientErrorKind {
   // body-parser and raw-body tag their errors with a `type` (`entity.parse.failed`, ...).
   if (typeof e.type === 'string' && /^(entity|encoding|charset|request|stream|parameters)\./.test(e.type))
     return 'parser';
+  // JSON.parse's own error, wherever a parser let it out with a 400.
+  if (error instanceof SyntaxError) return 'parser';
   if (Array.isArray(e.validation)) return 'validation';
   // Fastify's own content-type, body and URL errors: their messages can quote the client's bytes.
   if (typeof e.code === 'string' && e.code.startsWith('FST_')) return 'parser';
@@ -248,7 +250,7 @@ export interface DescribedError {
  * - an app's own HTTP error (`createError(403, 'You may not see invoice 42')`, any error with a
  *   4xx `status` whose `expose` is not false) keeps its status and public message, code
  *   `ERR_HTTP_<status>`;
- * - anything else is an opaque 500 (or its own 5xx), never with its message or stack, and is
+ * - anything else is an opaque 500, never with its message or stack, and is
  *   marked `internal` for the logs.
  */
 export function describeError(error: unknown, instance?: string): DescribedError {
@@ -294,15 +296,9 @@ export function describeError(error: unknown, instance?: string): DescribedError
     };
     return { status: clientStatus, headers, body: withInstance(body), internal: false };
   }
-  const e = error as { status?: unknown; statusCode?: unknown } | null;
-  const raw = typeof e?.statusCode === 'number' ? e.statusCode : e?.status;
-  const status = typeof raw === 'number' && Number.isInteger(raw) && raw >= 500 && raw <= 599 ? raw : 500;
-  const body: ProblemDetails = {
-    type: 'about:blank',
-    title: status === 500 ? 'Internal Server Error' : 'Server Error',
-    status,
-    code: 'ERR_INTERNAL',
-  };
+  // A foreign 5xx says nothing the client may see, and its status may be a driver's: a plain 500.
+  const status = 500;
+  const body: ProblemDetails = { type: 'about:blank', title: 'Internal Server Error', status, code: 'ERR_INTERNAL' };
   return { status, headers, body: withInstance(body), internal: true };
 }
 

@@ -1,3 +1,4 @@
+import type { UploadsState } from '@portcullis/http';
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
 import {
@@ -21,12 +22,6 @@ export interface ExpressUploadsOptions<R> {
   context?: ((req: Request) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
 }
 
-/** What {@link guardUploads} stashes on `req.portcullis.uploads`. */
-export interface UploadsState<R> {
-  files: StoredUpload<R>[];
-  /** Text fields of the form (a null-prototype object). */
-  fields: Record<string, string>;
-}
 
 /**
  * Express middleware that parses a multipart request with busboy, streams each file through the
@@ -80,7 +75,7 @@ export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions
         (files) => {
           if (settled) return;
           settled = true;
-          requestState(req).uploads = { files, fields } satisfies UploadsState<R>;
+          requestState(req).uploads = { files, fields } satisfies UploadsState<R> as UploadsState;
           next();
         },
         (err: unknown) => {
@@ -100,3 +95,5 @@ export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions
     req.pipe(parser);
   };
 }
+
+export type { UploadsState } from '@portcullis/http';

@@ -14,7 +14,7 @@ const drain = async (s: Readable) => {
 
 runEntryScenarios('express', async (m) => {
   const sec = portcullis({
-    clientAddress: m.clientAddress,
+    context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
     metrics: m.metrics,

@@ -1,3 +1,4 @@
+import type { UploadsState } from '@portcullis/http';
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
 import {
@@ -22,12 +23,6 @@ export interface FastifyUploadsOptions<R> {
     | undefined;
 }
 
-/** What {@link guardUploads} stashes on `request.portcullis.uploads`. */
-export interface UploadsState<R> {
-  files: StoredUpload<R>[];
-  /** Text fields of the form (a null-prototype object). */
-  fields: Record<string, string>;
-}
 
 /** Structural view of what @fastify/multipart adds to the request (stream mode). */
 interface MultipartPart {
@@ -109,7 +104,7 @@ export function guardUploads<R>(
           ? err
           : new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err });
       }
-      requestState(request).uploads = { files: await session.finish(), fields } satisfies UploadsState<R>;
+      requestState(request).uploads = { files: await session.finish(), fields } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
       if (!isPortcullisError(err)) throw err;
       return sendProblem(reply, err, path);
@@ -117,3 +112,5 @@ export function guardUploads<R>(
     return undefined;
   };
 }
+
+export type { UploadsState } from '@portcullis/http';

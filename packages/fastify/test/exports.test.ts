@@ -21,6 +21,7 @@ describe('@portcullis/fastify public surface', () => {
       'passwordResetConfirm',
       'passwordResetRequest',
       'portcullis',
+      'portcullisServerOptions',
       'portcullisMetrics',
       'portcullisTokens',
       'rateLimitPlugin',

@@ -10,7 +10,7 @@ runEntryScenarios('fastify', async (m) => {
   const app = Fastify();
   await app.register(multipart);
   await app.register(portcullis, {
-    clientAddress: m.clientAddress,
+    context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
     metrics: m.metrics,

@@ -1,3 +1,4 @@
+import type { UploadsState } from '@portcullis/http';
 import { InputError, isPortcullisError } from '@portcullis/core';
 import {
   type AcceptedUpload,
@@ -19,12 +20,6 @@ export interface HonoUploadsOptions<R> {
   context?: ((c: Context) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
 }
 
-/** What {@link guardUploads} stashes in `c.get('portcullis').uploads`. */
-export interface UploadsState<R> {
-  files: StoredUpload<R>[];
-  /** Text fields of the form (a null-prototype object). */
-  fields: Record<string, string>;
-}
 
 /**
  * Hono middleware that reads a multipart body with `c.req.parseBody()`, judges each `File` by its
@@ -71,7 +66,7 @@ export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>
       }
     }
     try {
-      requestState(c).uploads = { files: await session.finish(), fields } satisfies UploadsState<R>;
+      requestState(c).uploads = { files: await session.finish(), fields } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
       if (isPortcullisError(err)) return problemResponse(err, path);
       throw err;
@@ -80,3 +75,5 @@ export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>
     return undefined;
   };
 }
+
+export type { UploadsState } from '@portcullis/http';

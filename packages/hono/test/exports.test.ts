@@ -27,6 +27,9 @@ describe('@portcullis/hono public surface', () => {
       'refreshHandler',
       'requestState',
       'requireAuth',
+      'sendProblem',
+      'sendTokenPair',
+      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });
@@ -42,6 +45,7 @@ describe('@portcullis/hono public surface', () => {
       'logoutHandler',
       'refreshHandler',
       'requireAuth',
+      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });

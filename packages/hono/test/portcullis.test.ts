@@ -10,7 +10,7 @@ import { authClaims } from '../src/tokens.js';
 
 runEntryScenarios('hono', async (m) => {
   const sec = portcullis({
-    clientAddress: m.clientAddress,
+    context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
     metrics: m.metrics,

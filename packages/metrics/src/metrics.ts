@@ -5,6 +5,7 @@ import {
   type EventBus,
   SECURITY_EVENT_NAMES,
   type SecurityEvent,
+  type SecurityContext,
 } from '@portcullis/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, register } from 'prom-client';
 import { type Exposition, type ExpositionFormat, renderRegistry } from './exposition-format.js';
@@ -55,6 +56,8 @@ export interface MetricsOptions {
   collectProcessMetrics?: boolean | undefined;
   /** Subscribe to this bus and count every security event (see docs/metrics.md for the mapping). */
   events?: EventBus | undefined;
+  /** The app's security context: its event bus is subscribed to (with `events`, both are). */
+  context?: Pick<SecurityContext, 'events'> | undefined;
   /** Monotonic millisecond clock for request durations. Default `performance.now()`. */
   clock?: Clock | undefined;
 }
@@ -188,6 +191,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const existing = states.get(prefix);
   if (existing) {
     if (options.events) existing.subscribe(options.events);
+    if (options.context) existing.subscribe(options.context.events);
     return existing;
   }
   const budget = options.seriesBudget ?? DEFAULT_SERIES_BUDGET;
@@ -453,5 +457,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   states.set(prefix, metrics);
   if (options.events) metrics.subscribe(options.events);
+  if (options.context) metrics.subscribe(options.context.events);
   return metrics;
 }
