@@ -17,8 +17,8 @@ import {
   type Clock,
   createSecurityContext,
   type EventBus,
-  type SecurityContext,
   type RateLimitStore,
+  type SecurityContext,
 } from '@portcullis/core';
 import { createMetrics, type Metrics, type MetricsSource } from '@portcullis/metrics';
 import { createMimeGuard, type MimeGuard } from '@portcullis/mime-guard';

@@ -5,11 +5,11 @@ import {
   type EventBus,
   isPortcullisError,
   SECURITY_EVENT_NAMES,
+  type SecurityContext,
   type SecurityEvent,
   type SecurityEventInput,
   type SecurityEventName,
   systemClock,
-  type SecurityContext,
 } from '@portcullis/core';
 import { type AuditKey, type Chain, createChain } from './chain.js';
 import { type CheckpointOptions, type SignedCheckpoint, signCheckpoint } from './checkpoint.js';
@@ -153,7 +153,8 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
  * ```
  */
 export function createAuditLog(given: AuditLogOptions): AuditLog {
-  const options: AuditLogOptions = given.events || !given.context ? given : { ...given, events: given.context.events };
+  const options: AuditLogOptions =
+    given.events || !given.context ? given : { ...given, events: given.context.events };
   const app = options.app;
   if (typeof app !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(app))
     throw new ConfigError('audit app must match [A-Za-z0-9._-]{1,64}');

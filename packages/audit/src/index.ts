@@ -46,11 +46,11 @@ export {
   FIELD_LIMITS,
   type FileAccessInput,
   type FileAction,
+  type FileTransferEnd,
   fileAccessEvent,
+  fileTransferOutcome,
   lineOf,
   outcomeFromStatus,
-  type FileTransferEnd,
-  fileTransferOutcome,
 } from './record.js';
 export { installShutdownHooks, type ShutdownHookOptions } from './shutdown.js';
 export {

@@ -275,7 +275,10 @@ export interface FileTransferEnd {
  * `ABORTED`, whatever the status said; otherwise {@link outcomeFromStatus}. Decided here so the
  * three adapters record an aborted download the same way.
  */
-export function fileTransferOutcome(end: FileTransferEnd): { outcome: AuditOutcome; reason: 'ABORTED' | undefined } {
+export function fileTransferOutcome(end: FileTransferEnd): {
+  outcome: AuditOutcome;
+  reason: 'ABORTED' | undefined;
+} {
   if (!end.completed) return { outcome: 'failure', reason: 'ABORTED' };
   return { outcome: outcomeFromStatus(end.status), reason: undefined };
 }

@@ -252,7 +252,12 @@ export function createClientAddressResolver(options: ClientAddressOptions = {}):
       currentText = formatIp(current);
       source = header;
       if (!isTrusted(current, currentText, hop)) {
-        return { address: currentText, family: current.family, source, key: clientKeyOf(current, v4Prefix, v6Prefix) };
+        return {
+          address: currentText,
+          family: current.family,
+          source,
+          key: clientKeyOf(current, v4Prefix, v6Prefix),
+        };
       }
     }
     // Every hop was a trusted proxy: the request comes from the innermost proxy itself (a

@@ -173,8 +173,14 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
 /** The problem `instance` of a routed path: no query or fragment (they can carry tokens), bounded. */
 function instanceOf(routedPath: string): string {
   const cut = routedPath.search(/[?#]/);
-  const path = cut === -1 ? routedPath : routedPath.slice(0, cut);
-  return path.length > 512 ? path.slice(0, 512) : path;
+  let path = cut === -1 ? routedPath : routedPath.slice(0, cut);
+  if (path.length > 512) path = path.slice(0, 512);
+  // Only URI path characters go back to the client: anything else is percent-encoded.
+  return path.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (ch) =>
+    Array.from(new TextEncoder().encode(ch), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(
+      '',
+    ),
+  );
 }
 
 /** The context given, or a new default one (socket peer only, a fresh bus). */

@@ -264,7 +264,8 @@ export function describeError(error: unknown, instance?: string): DescribedError
       status: error.status,
       headers: { ...error.headers, ...headers },
       body: error.toProblem(instance),
-      internal: error.status >= 500 && error.code !== 'ERR_STORE_UNAVAILABLE' && error.code !== 'ERR_STORE_TIMEOUT',
+      internal:
+        error.status >= 500 && error.code !== 'ERR_STORE_UNAVAILABLE' && error.code !== 'ERR_STORE_TIMEOUT',
     };
   }
   const clientStatus = clientErrorStatus(error);
@@ -298,7 +299,12 @@ export function describeError(error: unknown, instance?: string): DescribedError
   }
   // A foreign 5xx says nothing the client may see, and its status may be a driver's: a plain 500.
   const status = 500;
-  const body: ProblemDetails = { type: 'about:blank', title: 'Internal Server Error', status, code: 'ERR_INTERNAL' };
+  const body: ProblemDetails = {
+    type: 'about:blank',
+    title: 'Internal Server Error',
+    status,
+    code: 'ERR_INTERNAL',
+  };
   return { status, headers, body: withInstance(body), internal: true };
 }
 

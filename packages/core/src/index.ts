@@ -74,13 +74,13 @@ export {
   parseIp,
   unmapIPv4,
 } from './ip.js';
-export { compilePathPattern, normalisePath, type PathMatcher, requestPath } from './request-path.js';
 export type {
   RateLimitAlgorithm,
   RateLimitQuota,
   RateLimitState,
   RateLimitStore,
 } from './rate-limit-store.js';
+export { compilePathPattern, normalisePath, type PathMatcher, requestPath } from './request-path.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
 export type {
   MaybePromise,

@@ -183,7 +183,10 @@ describe('createClientAddressResolver', () => {
     );
     const resolve = createClientAddressResolver({ trustProxy: 3 });
     // 3 trusted hops: socket, 198.51.100.2, then `evil` where the client should be.
-    const unreadable = resolve({ remoteAddress: '10.0.0.1', headers: headers('evil, 198.51.100.2, 198.51.100.3') });
+    const unreadable = resolve({
+      remoteAddress: '10.0.0.1',
+      headers: headers('evil, 198.51.100.2, 198.51.100.3'),
+    });
     expect(unreadable).toMatchObject({ address: 'unknown', key: 'unresolved' });
     expect(resolve({ remoteAddress: '10.0.0.1', headers: headers('x'.repeat(10_000)) })).toMatchObject({
       address: 'unknown',

@@ -1,3 +1,4 @@
+import type { DescribedError } from '@portcullis/core';
 import {
   type ClientAddressInput,
   describeError,
@@ -6,7 +7,6 @@ import {
   type SecurityRequest,
   type SecurityRequestInput,
 } from '@portcullis/core';
-import type { DescribedError } from '@portcullis/core';
 import type { NextFunction, Request, Response } from 'express';
 import parseurl from 'parseurl';
 
@@ -94,7 +94,8 @@ export function problemErrorHandler(
       return;
     }
     const described = describeError(err, routedPath(req));
-    if (described.internal) (onError ?? ((e: unknown) => console.error('portcullis: unhandled error', e)))(err);
+    if (described.internal)
+      (onError ?? ((e: unknown) => console.error('portcullis: unhandled error', e)))(err);
     sendDescribed(res, described);
   };
 }

@@ -1,7 +1,6 @@
 import { createScrapeHandler, type Metrics, type ScrapeHandlerOptions } from '@portcullis/metrics';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { clientAddressInput, requestState, routeOf, sendProblem } from './http.js';
-
 
 /**
  * Measures every request into `metrics`: in flight from now, observed in

@@ -3,7 +3,13 @@ import { need, type SecurityContext } from '@portcullis/core';
 import { createPortcullisPipeline, type PortcullisConfig } from '@portcullis/http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { auditFileAccess } from './audit.js';
-import { bindSecurityRequest, routeOf, securityRequest, securityRequestInput, sendDescribed } from './http.js';
+import {
+  bindSecurityRequest,
+  routeOf,
+  securityRequest,
+  securityRequestInput,
+  sendDescribed,
+} from './http.js';
 import {
   type PasswordPolicyFields,
   passwordPolicy,
@@ -124,12 +130,13 @@ export function portcullis<R = unknown>(config: ExpressPortcullisConfig<R>): Exp
         userId: (req) => authClaims(req)?.sub,
         clientAddress: context.clientAddress,
       }),
-    errorHandler: (): ErrorRequestHandler => (err: unknown, req: Request, res: Response, next: NextFunction) => {
-      if (res.headersSent) {
-        next(err);
-        return;
-      }
-      sendDescribed(res, pipeline.describe(err, securityRequest(req, context)));
-    },
+    errorHandler:
+      (): ErrorRequestHandler => (err: unknown, req: Request, res: Response, next: NextFunction) => {
+        if (res.headersSent) {
+          next(err);
+          return;
+        }
+        sendDescribed(res, pipeline.describe(err, securityRequest(req, context)));
+      },
   });
 }

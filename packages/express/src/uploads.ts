@@ -1,6 +1,6 @@
-import type { UploadsState } from '@portcullis/http';
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
+import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
@@ -21,7 +21,6 @@ export interface ExpressUploadsOptions<R> {
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((req: Request) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
 }
-
 
 /**
  * Express middleware that parses a multipart request with busboy, streams each file through the

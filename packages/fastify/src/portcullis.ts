@@ -70,7 +70,10 @@ declare module 'fastify' {
   }
 }
 
-async function plugin(fastify: Parameters<FastifyPluginAsync>[0], config: FastifyPortcullisConfig): Promise<void> {
+async function plugin(
+  fastify: Parameters<FastifyPluginAsync>[0],
+  config: FastifyPortcullisConfig,
+): Promise<void> {
   const pipeline = createPortcullisPipeline(config);
   const { context } = pipeline;
   const neutral = (request: FastifyRequest): SecurityRequest => {
@@ -159,12 +162,21 @@ async function plugin(fastify: Parameters<FastifyPluginAsync>[0], config: Fastif
       const refused = await admitAndMeasure(request, reply);
       reply.raw.once('close', () => {
         const r = request.portcullisRequest;
-        if (r) pipeline.end(r, { status: reply.statusCode, route: undefined, completed: reply.raw.writableFinished });
+        if (r)
+          pipeline.end(r, {
+            status: reply.statusCode,
+            route: undefined,
+            completed: reply.raw.writableFinished,
+          });
       });
       if (refused) return refused;
       const code = (error as { code?: unknown } | null)?.code;
-      const detail = code === 'FST_ERR_BAD_URL' ? 'the request target is not a valid URL' : 'the request could not be routed';
-      return sendDescribed(reply, pipeline.describe(new InputError('ERR_INPUT_INVALID', detail), neutral(request)));
+      const detail =
+        code === 'FST_ERR_BAD_URL'
+          ? 'the request target is not a valid URL'
+          : 'the request could not be routed';
+      // No `instance`: the target is what was malformed, and it is not echoed back.
+      return sendDescribed(reply, pipeline.describe(new InputError('ERR_INPUT_INVALID', detail), undefined));
     },
   };
   fastify.decorate('portcullis', pieces);
@@ -202,7 +214,10 @@ export function portcullisServerOptions(): Pick<FastifyServerOptions, 'framework
         return;
       }
       // The plugin is not registered on this instance: still no echo of the URL.
-      void sendProblem(reply as FastifyReply, new InputError('ERR_INPUT_INVALID', 'the request target is not a valid URL'));
+      void sendProblem(
+        reply as FastifyReply,
+        new InputError('ERR_INPUT_INVALID', 'the request target is not a valid URL'),
+      );
     },
   };
 }

@@ -1,6 +1,6 @@
-import type { UploadsState } from '@portcullis/http';
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
+import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
@@ -22,7 +22,6 @@ export interface FastifyUploadsOptions<R> {
     | ((request: FastifyRequest) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>)
     | undefined;
 }
-
 
 /** Structural view of what @fastify/multipart adds to the request (stream mode). */
 interface MultipartPart {
@@ -104,7 +103,10 @@ export function guardUploads<R>(
           ? err
           : new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err });
       }
-      requestState(request).uploads = { files: await session.finish(), fields } satisfies UploadsState<R> as UploadsState;
+      requestState(request).uploads = {
+        files: await session.finish(),
+        fields,
+      } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
       if (!isPortcullisError(err)) throw err;
       return sendProblem(reply, err, path);

@@ -51,7 +51,11 @@ export function auditFileAccess(options: HonoAuditOptions): MiddlewareHandler {
     };
     requestState(c).audit = context;
     const record = (status: number, completed: boolean) =>
-      audit.fileAccessAfterResponse({ ...context, userId: options.userId(c), ...fileTransferOutcome({ status, completed }) });
+      audit.fileAccessAfterResponse({
+        ...context,
+        userId: options.userId(c),
+        ...fileTransferOutcome({ status, completed }),
+      });
     let status = 500;
     try {
       await next();
@@ -60,7 +64,8 @@ export function auditFileAccess(options: HonoAuditOptions): MiddlewareHandler {
       // On Node the response really ends later, when the body has been written (or the client
       // went away): audit then, as Express and Fastify do. Elsewhere the Response is the end.
       const out = nodeOutgoing(c);
-      if (out) out.once('close', () => record(out.headersSent ? out.statusCode : status, out.writableFinished));
+      if (out)
+        out.once('close', () => record(out.headersSent ? out.statusCode : status, out.writableFinished));
       else record(status, true);
     }
   };

@@ -61,7 +61,10 @@ export function securityRequestInput(c: Context, remoteAddress?: string): Securi
 
 /** A problem+json response for a described error (core's `describeError`). */
 export function describedResponse(described: DescribedError): Response {
-  return new Response(JSON.stringify(described.body), { status: described.status, headers: described.headers });
+  return new Response(JSON.stringify(described.body), {
+    status: described.status,
+    headers: described.headers,
+  });
 }
 
 /** A problem+json response for any error (a non-Portcullis error becomes an opaque 500). */

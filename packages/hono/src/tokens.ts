@@ -1,3 +1,4 @@
+import { InputError } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   accessTokenCookie,
@@ -10,7 +11,6 @@ import {
   type TokenService,
   tokenFromBody,
 } from '@portcullis/tokens';
-import { InputError } from '@portcullis/core';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import { problemResponse, requestState } from './http.js';
 
@@ -52,7 +52,11 @@ export function requireAuth(tokens: TokenService, options: HonoTokenOptions = {}
 }
 
 /** A token-pair response with `Cache-Control: no-store`; sets the access cookie when configured. Use it at login. */
-export function sendTokenPair(_c: Context | undefined, pair: TokenPair, options: HonoTokenOptions = {}): Response {
+export function sendTokenPair(
+  _c: Context | undefined,
+  pair: TokenPair,
+  options: HonoTokenOptions = {},
+): Response {
   const headers = new Headers({ ...TOKEN_RESPONSE_HEADERS, 'content-type': 'application/json' });
   if (options.cookie !== undefined)
     headers.append('set-cookie', accessTokenCookie(options.cookie, pair.access_token, pair.expires_in));

@@ -1,5 +1,5 @@
-import type { UploadsState } from '@portcullis/http';
 import { InputError, isPortcullisError } from '@portcullis/core';
+import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
@@ -19,7 +19,6 @@ export interface HonoUploadsOptions<R> {
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((c: Context) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
 }
-
 
 /**
  * Hono middleware that reads a multipart body with `c.req.parseBody()`, judges each `File` by its
@@ -66,7 +65,10 @@ export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>
       }
     }
     try {
-      requestState(c).uploads = { files: await session.finish(), fields } satisfies UploadsState<R> as UploadsState;
+      requestState(c).uploads = {
+        files: await session.finish(),
+        fields,
+      } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
       if (isPortcullisError(err)) return problemResponse(err, path);
       throw err;

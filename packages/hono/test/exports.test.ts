@@ -29,7 +29,6 @@ describe('@portcullis/hono public surface', () => {
       'requireAuth',
       'sendProblem',
       'sendTokenPair',
-      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });

@@ -1,4 +1,5 @@
 import {
+  createSecurityContext,
   type DescribedError,
   describeError,
   isPortcullisError,
@@ -6,7 +7,6 @@ import {
   type SecurityContext,
   type SecurityRequest,
   type SecurityRequestInput,
-  createSecurityContext,
 } from '@portcullis/core';
 import { createScrapeHandler, type Metrics, type ScrapeResult } from '@portcullis/metrics';
 import { createRateLimitPolicy, type RateLimitPolicy, type RateLimitRules } from '@portcullis/rate-limit';
@@ -56,7 +56,11 @@ export interface PortcullisPipeline<Uploads extends object = object> {
    * The response for any error, reported to `onError` (or `fallbackLog`) when the client must not
    * see it and an operator must: unexpected errors are never silent.
    */
-  describe(error: unknown, request: SecurityRequest | undefined, fallbackLog?: (error: unknown) => void): DescribedError;
+  describe(
+    error: unknown,
+    request: SecurityRequest | undefined,
+    fallbackLog?: (error: unknown) => void,
+  ): DescribedError;
 }
 
 function isPolicy(value: RateLimitPolicy | RateLimitRules): value is RateLimitPolicy {
@@ -92,8 +96,7 @@ export function createPortcullisPipeline<Uploads extends object = object>(
   const metrics = config.metrics;
   const source = config.scrape?.source ?? metrics;
   const scrapeHandler =
-    source &&
-    createScrapeHandler({ ...config.scrape, clientAddress: context.clientAddress, source });
+    source && createScrapeHandler({ ...config.scrape, clientAddress: context.clientAddress, source });
   const scrapePath = context.requestPath(config.scrape?.path ?? '/metrics');
   const exemptScrapes = config.scrape?.rateLimited !== true;
   const onError = config.onError;
@@ -110,10 +113,16 @@ export function createPortcullisPipeline<Uploads extends object = object>(
       return request;
     },
     async admit(request, userId) {
-      if (!rateLimit || (exemptScrapes && request.path === scrapePath)) return { headers: {}, refusal: undefined };
+      if (!rateLimit || (exemptScrapes && request.path === scrapePath))
+        return { headers: {}, refusal: undefined };
       let decision: Awaited<ReturnType<RateLimitPolicy['check']>>;
       try {
-        decision = await rateLimit.check({ method: request.method, path: request.path, client: request.client, userId });
+        decision = await rateLimit.check({
+          method: request.method,
+          path: request.path,
+          client: request.client,
+          userId,
+        });
       } catch (err) {
         if (isPortcullisError(err)) return { headers: {}, refusal: describeError(err, request.instance) };
         throw err;
@@ -134,7 +143,11 @@ export function createPortcullisPipeline<Uploads extends object = object>(
     },
     async scrape(request) {
       const handler = need(scrapeHandler, 'metrics');
-      const result = await handler({ remoteAddress: undefined, headers: request.headers, client: request.client });
+      const result = await handler({
+        remoteAddress: undefined,
+        headers: request.headers,
+        client: request.client,
+      });
       request.state.metrics = { scrape: result.ok ? 'served' : result.error.code };
       return result;
     },

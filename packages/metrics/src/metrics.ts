@@ -4,8 +4,8 @@ import {
   ConfigError,
   type EventBus,
   SECURITY_EVENT_NAMES,
-  type SecurityEvent,
   type SecurityContext,
+  type SecurityEvent,
 } from '@portcullis/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, register } from 'prom-client';
 import { type Exposition, type ExpositionFormat, renderRegistry } from './exposition-format.js';

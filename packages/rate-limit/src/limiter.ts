@@ -10,9 +10,9 @@ import {
   type RateLimitQuota,
   type RateLimitState,
   type RateLimitStore,
+  type SecurityContext,
   StoreError,
   systemClock,
-  type SecurityContext,
 } from '@portcullis/core';
 import { createMemoryRateLimitStore, isMemoryRateLimitStore } from './memory-store.js';
 

@@ -263,7 +263,11 @@ export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimi
       };
       return state.allowed
         ? { ...base, allowed: true, error: undefined }
-        : { ...base, allowed: false, error: new RateLimitExceededError(rule.id, state.retryAfterMs, headers) };
+        : {
+            ...base,
+            allowed: false,
+            error: new RateLimitExceededError(rule.id, state.retryAfterMs, headers),
+          };
     },
   };
 }
