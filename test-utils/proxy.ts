@@ -69,7 +69,16 @@ export function rawRequest(
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method, path: target, headers, timeout: 5_000 },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: target,
+        // One connection per request: a server that answers before reading a body may close it.
+        agent: false,
+        headers: { 'content-length': String(body === undefined ? 0 : Buffer.byteLength(body)), ...headers },
+        timeout: 5_000,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { itRoutesAndLimitsAlike, PATH_RULES } from '../../http/test/path-property.ts';
 import { runSeamScenarios } from '../../http/test/seams-scenarios.ts';
 import { clientAddressInput } from '../src/http.js';
 import { portcullis } from '../src/portcullis.js';
@@ -67,4 +69,25 @@ runSeamScenarios('express', async (m) => {
         server.close(() => resolve());
       }),
   };
+});
+
+describe('path property (express)', () => {
+  let server: Server;
+  beforeAll(async () => {
+    const sec = portcullis({ rateLimit: PATH_RULES });
+    const app = express();
+    app.use(sec);
+    const answer = (id: string) => (_req: express.Request, res: express.Response) => {
+      res.set('x-route', id).send(id);
+    };
+    app.post('/auth/login', answer('login'));
+    app.get('/open', answer('open'));
+    app.get('/users/:id', answer('users'));
+    app.use(sec.errorHandler());
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  itRoutesAndLimitsAlike('express', () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });

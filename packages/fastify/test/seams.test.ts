@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { itRoutesAndLimitsAlike, PATH_RULES } from '../../http/test/path-property.ts';
 import { runSeamScenarios } from '../../http/test/seams-scenarios.ts';
 import { clientAddressInput } from '../src/http.js';
 import { portcullis, portcullisServerOptions } from '../src/portcullis.js';
@@ -57,4 +59,21 @@ runSeamScenarios('fastify', async (m) => {
       await app.close();
     },
   };
+});
+
+describe('path property (fastify)', () => {
+  const app = Fastify({ ...portcullisServerOptions() });
+  beforeAll(async () => {
+    await app.register(portcullis, { rateLimit: PATH_RULES });
+    app.setErrorHandler(app.portcullis.errorHandler);
+    app.post('/auth/login', async (_r, reply) => reply.header('x-route', 'login').send('login'));
+    app.get('/open', async (_r, reply) => reply.header('x-route', 'open').send('open'));
+    app.get('/users/:id', async (_r, reply) => reply.header('x-route', 'users').send('users'));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => app.close());
+  itRoutesAndLimitsAlike('fastify', () => {
+    const a = app.server.address();
+    return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  });
 });

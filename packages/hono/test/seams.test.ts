@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { itRoutesAndLimitsAlike, PATH_RULES } from '../../http/test/path-property.ts';
 import { runSeamScenarios } from '../../http/test/seams-scenarios.ts';
 import { clientAddressInput } from '../src/http.js';
 import { portcullis } from '../src/portcullis.js';
@@ -67,4 +69,24 @@ runSeamScenarios('hono', async (m) => {
         server.close(() => resolve());
       }),
   };
+});
+
+describe('path property (hono)', () => {
+  let server: Server;
+  beforeAll(async () => {
+    const sec = portcullis({ rateLimit: PATH_RULES });
+    const app = new Hono();
+    app.use(sec);
+    app.post('/auth/login', (c) => c.text('login', 200, { 'x-route': 'login' }));
+    app.get('/open', (c) => c.text('open', 200, { 'x-route': 'open' }));
+    app.get('/users/:id', (c) => c.text('users', 200, { 'x-route': 'users' }));
+    app.onError(sec.errorHandler());
+    server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+        resolve(s as Server),
+      ) as Server;
+    });
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  itRoutesAndLimitsAlike('hono', () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
