@@ -13,6 +13,7 @@ import {
   BACKLOG_ZONES,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
+  QUOTA_EXCEEDED_TITLE,
   QUOTA_EXCEEDED_TYPE,
   type RateLimitPolicy,
   type RateLimitPolicyOptions,
@@ -77,7 +78,14 @@ export const ADAPTER_SCENARIOS: readonly Scenario[] = [
         path: '/auth/login',
         status: 429,
         contentType: PROBLEM,
-        body: { type: QUOTA_EXCEEDED_TYPE, status: 429, code: 'ERR_RATELIMIT_EXCEEDED', rule: 'login' },
+        body: {
+          type: QUOTA_EXCEEDED_TYPE,
+          title: QUOTA_EXCEEDED_TITLE,
+          status: 429,
+          code: 'ERR_RATELIMIT_EXCEEDED',
+          'violated-policies': ['login'],
+          rule: 'login',
+        },
         // Sliding window: the 5 hits weigh on the next minute too; a 6th fits 12 s into it.
         expectHeaders: {
           'retry-after': '72',
