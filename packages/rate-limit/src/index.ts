@@ -26,8 +26,10 @@ export {
 export {
   createLoginGuard,
   type LoginAttempt,
+  type LoginAttemptInput,
   type LoginGuard,
   type LoginGuardOptions,
+  type LoginLane,
   type LoginLimit,
   type SlowLaneOptions,
 } from './login-guard.js';
