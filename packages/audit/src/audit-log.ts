@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   type Clock,
   ConfigError,
@@ -42,6 +43,12 @@ export type OverflowPolicy = 'block' | 'drop' | 'fail';
 export interface AuditLogOptions {
   /** Application id written in every record (`app`). */
   app: string;
+  /**
+   * Name of this writer's chain, written in every record (`chain`) and in its checkpoints. Each
+   * writer (process, worker) must have its own: the verifier checks a set of files as a set of
+   * chains. Default `<host>-<pid>-<start time, base 36>`, unique per writer run.
+   */
+  chain?: string | undefined;
   /** Where records go: {@link createFileSink} (the default choice), a pino sink or your own. */
   sink: AuditSink;
   /**
@@ -164,6 +171,9 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const attributeKeys = new Set(options.attributeKeys ?? DEFAULT_ATTRIBUTE_KEYS);
   for (const k of attributeKeys)
     if (FORBIDDEN_ATTRIBUTE_KEY.test(k)) throw new ConfigError(`audit attribute "${k}" names a credential`);
+  const chainName = options.chain ?? defaultChainName(clock.now());
+  if (typeof chainName !== 'string' || !CHAIN_NAME.test(chainName))
+    throw new ConfigError('audit chain must match [A-Za-z0-9._:-]{1,64}');
   const chain: Chain = createChain(options.key, options.prev);
   let seq = options.lastSeq ?? 0;
   const cp = options.checkpoints;
@@ -235,7 +245,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     const lines: string[] = [];
     const push = (p: PendingRecord) => {
       p.seq = ++seq;
-      const sealed = chain.seal(encodeRecord(p, app, attributeKeys));
+      const sealed = chain.seal(encodeRecord(p, app, attributeKeys, chainName));
       records.push(sealed.record);
       lines.push(sealed.line);
     };
@@ -274,7 +284,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     if (at === cpSeq || (!force && !due)) return;
     try {
       const signed = await signCheckpoint(
-        { app, seq: at, hmac: chain.last, time: new Date(clock.now()).toISOString() },
+        { app, chain: chainName, seq: at, hmac: chain.last, time: new Date(clock.now()).toISOString() },
         cp.privateKey,
         cp.kid,
       );
@@ -428,6 +438,17 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       return lastCheckpoint;
     },
   };
+}
+
+const CHAIN_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** `<host>-<pid>-<start>`: one name per writer run, readable in a directory listing. */
+function defaultChainName(now: number): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '_')
+      .slice(0, 40) || 'host';
+  return `${host}-${process.pid}-${now.toString(36)}`;
 }
 
 function errorCode(err: unknown): string {
