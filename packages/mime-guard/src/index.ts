@@ -1,6 +1,7 @@
 export { isMimeGuardError, MimeGuardError, type MimeGuardErrorCode } from './errors.js';
 export {
   contentDisposition,
+  decodeFilename,
   escapeFilename,
   type FilenameInfo,
   type FilenameProblem,

@@ -16,6 +16,7 @@ describe('@portcullis/mime-guard public surface', () => {
       'contentDisposition',
       'createMimeGuard',
       'createUploadSession',
+      'decodeFilename',
       'describeType',
       'drain',
       'escapeFilename',
