@@ -15,6 +15,12 @@ runSeamScenarios('express', async (m) => {
     tokens: m.tokens,
     metrics: m.metrics,
     audit: m.audit,
+    uploads: {
+      guard: m.guard,
+      store: async (file) => {
+        for await (const _ of file.content);
+      },
+    },
     onError: m.onError,
   });
   const app = express();
@@ -57,6 +63,9 @@ runSeamScenarios('express', async (m) => {
       res.write('partial');
     },
   );
+  app.post('/upload', sec.uploads(), (_req, res) => {
+    res.status(201).end();
+  });
   app.use(sec.errorHandler());
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
