@@ -4,7 +4,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { itRoutesAndLimitsAlike, PATH_RULES } from '../../http/test/path-property.ts';
 import { runSeamScenarios } from '../../http/test/seams-scenarios.ts';
-import { clientAddressInput } from '../src/http.js';
+import { clientAddressInput, jsonBody } from '../src/http.js';
 import { portcullis } from '../src/portcullis.js';
 import { authClaims, refreshHandler } from '../src/tokens.js';
 
@@ -48,7 +48,7 @@ runSeamScenarios('express', async (m) => {
       next(err);
     }
   });
-  app.post('/refresh', express.json(), refreshHandler(m.tokens));
+  app.post('/refresh', jsonBody(), refreshHandler(m.tokens));
   app.get('/boom', () => {
     throw new Error('db down');
   });

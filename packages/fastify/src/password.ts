@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { isPortcullisError, jsonBodyError } from '@portcullis/core';
 import {
   checkPasswordRequest,
   type PasswordPolicyFields,

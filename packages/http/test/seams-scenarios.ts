@@ -45,7 +45,7 @@ export interface SeamModules {
  * - `POST /auth/login`: reads `x-user` / `x-pass` headers, `loginGuard.attempt({ username,
  *   client })` with the client of the request, then `succeeded({ userId: 'id-' + user })` and
  *   200 when the password is `right`, else `failed()` and 401;
- * - `POST /refresh` (refreshHandler, after the framework's JSON parser);
+ * - `POST /refresh` (refreshHandler, after the adapter's or framework's JSON parser: Express `jsonBody()`);
  * - `GET /boom` throws `new Error('db down')`; `GET /forbidden` throws an http-errors style
  *   `{ status: 403, expose: true, message: 'You may not see invoice 42' }`;
  * - `GET /download/:id` (auditFile read): sends the first chunk `partial` and never ends the body;
@@ -235,6 +235,16 @@ export function runSeamScenarios(name: string, build: BuildSeamApp): void {
       });
       expect(r.status).toBe(400);
       expect(await r.json()).toMatchObject({ code: 'ERR_INPUT_INVALID' });
+    });
+
+    it('a JSON route sent another media type answers 415 on every framework (a form post needs no preflight)', async () => {
+      const r = await fetch(`${app.url}/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"refresh_token":"x"}',
+      });
+      expect(r.status).toBe(415);
+      expect(await r.json()).toMatchObject({ code: 'ERR_INPUT_MEDIA_TYPE', status: 415 });
     });
 
     it('finding 8: a throttled request is labelled with no route on every framework', async () => {
