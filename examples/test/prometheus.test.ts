@@ -79,6 +79,8 @@ function send(port: number, method: string, path: string, init: CallInit = {}): 
 /** A demo process started with `node examples/run.ts`. */
 interface Demo {
   readonly port: number;
+  /** Settles when the demo prints its banner (or fails to start). */
+  readonly ready: Promise<void>;
   /** What the client saw: answers by `METHOD route status`. */
   readonly tally: Map<string, number>;
   call(method: string, route: string, path: string, init?: CallInit): Promise<Reply>;
@@ -86,6 +88,7 @@ interface Demo {
   stop(): Promise<void>;
 }
 
+/** Spawns the demo; await `ready` before sending to it, call `stop()` in any case. */
 async function startDemo(env: Record<string, string>): Promise<Demo> {
   const port = await freeLoopbackPort();
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-prom-demo-'));
@@ -95,7 +98,7 @@ async function startDemo(env: Record<string, string>): Promise<Demo> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo not listening after 60 s:\n${output}`)), 60_000);
     child.stdout?.on('data', (b: Buffer) => {
       output += b.toString();
@@ -112,9 +115,11 @@ async function startDemo(env: Record<string, string>): Promise<Demo> {
       reject(new Error(`demo exited with ${code}:\n${output}`));
     });
   });
+  ready.catch(() => {}); // awaited by the caller; stop() still runs when it fails
   const tally = new Map<string, number>();
   return {
     port,
+    ready,
     tally,
     async call(method, route, path, init) {
       const r = await send(port, method, path, init);
@@ -156,10 +161,13 @@ async function upload(demo: Demo, token: string, bytes: Uint8Array, name: string
   return demo.call('POST', '/files', '/files', { headers, body });
 }
 
-/** A token whose signature no longer matches (last character of the signature changed). */
+/**
+ * A token whose signature no longer matches: the signature's first character changed (its last
+ * one may only carry padding bits, which would decode to the same signature).
+ */
 function tampered(token: string): string {
-  const last = token.at(-1) === 'A' ? 'B' : 'A';
-  return `${token.slice(0, -1)}${last}`;
+  const [header, payload, sig = ''] = token.split('.');
+  return `${header}.${payload}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
 }
 
 /** What the traffic rounds did that has no HTTP status of its own. */
@@ -260,10 +268,9 @@ describePrometheus('a real Prometheus scraping the demo (one process and WORKERS
     // A private Redis this test may stop (the store-outage panel and alert); none: memory stores.
     redis = await startRedisServer();
     console.log('T redis', Date.now() / 1000 - startedAt);
-    [single, cluster] = await Promise.all([
-      startDemo({ FRAMEWORK: 'express', ...(redis ? { REDIS_URL: redis.url } : {}) }),
-      startDemo({ FRAMEWORK: 'fastify', WORKERS: '4' }),
-    ]);
+    single = await startDemo({ FRAMEWORK: 'express', ...(redis ? { REDIS_URL: redis.url } : {}) });
+    cluster = await startDemo({ FRAMEWORK: 'fastify', WORKERS: '4' });
+    await Promise.all([single.ready, cluster.ready]);
     console.log('T demos', Date.now() / 1000 - startedAt);
     const target = (d: Demo) => `['127.0.0.1:${d.port}']`;
     const rules = join(ROOT, 'deploy/prometheus/alerts.yml');
