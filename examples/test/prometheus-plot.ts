@@ -18,8 +18,8 @@ const COLOURS = [
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Renders `series` (x: unix seconds, y: value) as an SVG document with axes and a legend. */
-export function renderSvgPlot(title: string, series: readonly PromSeries[]): string {
+/** Renders `series` (x: unix seconds, y: value in `unit`) as an SVG document with axes and a legend. */
+export function renderSvgPlot(title: string, unit: string, series: readonly PromSeries[]): string {
   const W = 760;
   const H = 360;
   const left = 56;
@@ -30,7 +30,9 @@ export function renderSvgPlot(title: string, series: readonly PromSeries[]): str
   const finite = points.filter(([, v]) => Number.isFinite(v));
   const t0 = Math.min(...finite.map(([t]) => t));
   const t1 = Math.max(...finite.map(([t]) => t));
-  const vmax = Math.max(1e-9, ...finite.map(([, v]) => v));
+  const peak = Math.max(1e-9, ...finite.map(([, v]) => v));
+  // Four gridlines at round values: whole steps once the values are counts of 4 or more.
+  const vmax = peak >= 4 ? Math.ceil(peak / 4) * 4 : peak;
   const x = (t: number) => left + ((t - t0) / Math.max(1, t1 - t0)) * (W - left - right);
   const y = (v: number) => H - bottom - (v / vmax) * (H - top - bottom);
   const out: string[] = [
@@ -44,13 +46,13 @@ export function renderSvgPlot(title: string, series: readonly PromSeries[]): str
     const v = (vmax * i) / 4;
     out.push(
       `<line x1="${left}" y1="${y(v).toFixed(1)}" x2="${W - right}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`,
-      `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toFixed(2)}</text>`,
+      `<text x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${peak >= 4 ? v : v.toFixed(2)}</text>`,
     );
   }
   out.push(
     `<text x="${left}" y="${H - 12}">0 s</text>`,
     `<text x="${W - right}" y="${H - 12}" text-anchor="end">${Math.round(t1 - t0)} s</text>`,
-    `<text x="14" y="${top - 10}">req/s</text>`,
+    `<text x="14" y="${top - 10}">${esc(unit)}</text>`,
   );
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length];
