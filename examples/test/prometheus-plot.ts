@@ -60,9 +60,9 @@ export function renderSvgPlot(title: string, unit: string, series: readonly Prom
       .filter(([, v]) => Number.isFinite(Number(v)))
       .map(([t, v], k) => `${k === 0 ? 'M' : 'L'}${x(t).toFixed(1)},${y(Number(v)).toFixed(1)}`)
       .join(' ');
-    const label = Object.entries(s.metric)
-      .map(([, v]) => v)
-      .join(' ');
+    // The last value in the legend: lines that coincide hide each other.
+    const last = s.values.at(-1)?.[1] ?? '';
+    const label = `${Object.values(s.metric).join(' ')}: ${last}`;
     out.push(
       `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>`,
       `<rect x="${W - right + 14}" y="${top + i * 16 - 8}" width="10" height="10" fill="${colour}"/>`,
