@@ -37,6 +37,7 @@ export function renderSvgPlot(title: string, unit: string, series: readonly Prom
   const y = (v: number) => H - bottom - (v / vmax) * (H - top - bottom);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${left}" y="20" font-size="13">${esc(title)}</text>`,
     `<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#333"/>`,
