@@ -36,18 +36,20 @@ const CLUSTER = 'portcullis-cluster';
 const NO_TOKEN = 'portcullis-no-token';
 
 /**
- * `authn_login_success` / `authn_login_fail` are in the vocabulary but the login route does not
- * publish them yet, so they stay at 0. When the login events land, set this to true: the test
- * then requires them to equal the 200 and 401 answers of /auth/login.
+ * `authn_login_success` / `authn_login_fail`: on this branch the login guard does not publish
+ * them, so they stay at 0 (pinned below). The one-security-context work on main makes the guard
+ * publish them: set this to true there, and the test requires them to equal the 200 and 401
+ * answers of /auth/login.
  */
 const LOGIN_EVENTS_PUBLISHED = false;
 
 /**
- * Express's rate-limit middleware answers 429 before the router ran, so the Express adapter
- * records `http_route="__unmatched__"` for it (Fastify knows the route in `onRequest`). Set to
- * true when the Express adapter labels the refusal with the route it refused.
+ * A request the rate limiter refuses can be answered before the router ran, and is then
+ * recorded with `http_route="__unmatched__"` (Express; every adapter once the one request
+ * pipeline answers refusals before routing). This test drives only the login route past a
+ * limit, so such a 429 is counted as that route's.
  */
-const EXPRESS_429_HAS_ROUTE = false;
+const UNROUTED_429 = 'POST __unmatched__ 429';
 
 interface Reply {
   status: number;
@@ -348,22 +350,14 @@ describePrometheus('a real Prometheus scraping the demo (one process and WORKERS
       const byLabels = await p.query(
         `sum by (http_request_method, http_route, http_response_status_code) (http_server_request_duration_seconds_count{job="${job}",http_route!="/metrics"})`,
       );
-      const seen = Object.fromEntries(
-        byLabels.map((x) => [
-          `${x.metric.http_request_method} ${x.metric.http_route} ${x.metric.http_response_status_code}`,
-          Number(x.value[1]),
-        ]),
-      );
-      const want = Object.fromEntries(
-        [...d.tally].map(([key, n]) => [
-          // Express refuses over the limit before routing, so it records no route for that 429.
-          job === SINGLE && !EXPRESS_429_HAS_ROUTE && key === 'POST /auth/login 429'
-            ? 'POST __unmatched__ 429'
-            : key,
-          n,
-        ]),
-      );
-      expect(seen, job).toEqual(want);
+      const seen: Record<string, number> = {};
+      for (const x of byLabels) {
+        const m = x.metric;
+        let key = `${m.http_request_method} ${m.http_route} ${m.http_response_status_code}`;
+        if (key === UNROUTED_429) key = 'POST /auth/login 429';
+        seen[key] = (seen[key] ?? 0) + Number(x.value[1]);
+      }
+      expect(seen, job).toEqual(Object.fromEntries(d.tally));
 
       const one = async (expr: string) => value(await p.query(expr));
       const e = expected[job]!;
