@@ -41,7 +41,7 @@ const NO_TOKEN = 'portcullis-no-token';
  * publish them: set this to true there, and the test requires them to equal the 200 and 401
  * answers of /auth/login.
  */
-const LOGIN_EVENTS_PUBLISHED = false;
+const LOGIN_EVENTS_PUBLISHED = true;
 
 /**
  * A request the rate limiter refuses can be answered before the router ran, and is then
