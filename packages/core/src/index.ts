@@ -65,6 +65,7 @@ export type {
   RateLimitStore,
 } from './rate-limit-store.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
+export { SHARD_TAG_LENGTH, selectorTag, shardTag, taggedSelector } from './shard-tag.js';
 export type {
   MaybePromise,
   RefreshRotation,

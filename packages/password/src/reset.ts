@@ -195,7 +195,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
       events?.publish({ name: 'authn_password_reset_fail', reason: 'unknown_account', clientAddress });
       return;
     }
-    const minted = mintResetToken();
+    const minted = mintResetToken(user.id);
     // One outstanding token per account: a new request voids the older links.
     await store.deleteForUser(user.id);
     await store.save(

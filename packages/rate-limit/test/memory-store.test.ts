@@ -4,7 +4,7 @@ import type { RateLimitQuota } from '@portcullis/core';
 import { createManualClock } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import { createMemoryRateLimitStore } from '../src/index.js';
-import { runRateLimitStoreContract } from './store-contract.js';
+import { runRateLimitStoreContract } from '@portcullis/testing';
 
 runRateLimitStoreContract('createMemoryRateLimitStore', (clock) => createMemoryRateLimitStore({ clock }));
 

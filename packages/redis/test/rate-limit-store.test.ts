@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, uniquePrefix } from '../../../test-utils/redis.js';
 import { createLoginGuard, createMemoryRateLimitStore } from '../../rate-limit/src/index.js';
-import { runRateLimitStoreContract } from '../../rate-limit/test/store-contract.js';
+import { runRateLimitStoreContract } from '@portcullis/testing';
 import {
   createRedisClient,
   createRedisRateLimitStore,
