@@ -87,7 +87,9 @@ function parseNode(node: RedisClusterNode): { host: string; port: number } | und
  * Parses a list of Redis Cluster start-up nodes, as given in an environment variable
  * (`REDIS_CLUSTER=10.0.0.1:6379,10.0.0.2:6379`). Throws a `ConfigError` naming a bad entry.
  */
-export function parseClusterNodes(nodes: readonly RedisClusterNode[] | string): { host: string; port: number }[] {
+export function parseClusterNodes(
+  nodes: readonly RedisClusterNode[] | string,
+): { host: string; port: number }[] {
   const list = typeof nodes === 'string' ? nodes.split(/[\s,]+/).filter(Boolean) : [...nodes];
   return list.map((n) => {
     const parsed = parseNode(n);

@@ -39,7 +39,8 @@ export function revocationKeys(prefix: string) {
     /** The subject's "revoked before" watermark. */
     watermark: (subject: string): string => `${tagged(prefix, shardTag(subject))}su:${subject}`,
     /** One revoked access token (`tokenKey` is `iss` and `jti`). */
-    token: (subject: string, tokenKey: string): string => `${tagged(prefix, shardTag(subject))}rv:${tokenKey}`,
+    token: (subject: string, tokenKey: string): string =>
+      `${tagged(prefix, shardTag(subject))}rv:${tokenKey}`,
   };
 }
 

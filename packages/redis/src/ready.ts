@@ -28,7 +28,9 @@ function impossible(client: RedisConnection, err: unknown): ConfigError | undefi
       'Redis: these nodes run without cluster mode; connect with createRedisClient(url) instead of createRedisCluster',
     );
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(text))
-    return new ConfigError(`Redis: authentication failed (${isCluster(client) ? 'cluster' : 'server'}): check the password or ACL user`);
+    return new ConfigError(
+      `Redis: authentication failed (${isCluster(client) ? 'cluster' : 'server'}): check the password or ACL user`,
+    );
   return undefined;
 }
 

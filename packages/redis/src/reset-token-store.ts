@@ -113,7 +113,10 @@ export function createRedisResetTokenStore(options: RedisResetTokenStoreOptions)
       for (let round = 0; round < 3; round++) {
         const members = (await run(MEMBERS, [index], [])) as string[];
         if (members.length === 0) break;
-        const reply = (await run(DELETE_LISTED, [index, ...members.map(tokenKey)], members)) as [number, number];
+        const reply = (await run(DELETE_LISTED, [index, ...members.map(tokenKey)], members)) as [
+          number,
+          number,
+        ];
         deleted += Number(reply[0]);
         if (Number(reply[1]) === 0) break;
       }

@@ -195,7 +195,11 @@ export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): R
   return {
     async create(record) {
       checkSelector('refresh token store', record.selector, record.familyId, 'familyId');
-      await run(CREATE, [keys.token(record.selector), keys.family(record.familyId)], [...fields(record), clock.now()]);
+      await run(
+        CREATE,
+        [keys.token(record.selector), keys.family(record.familyId)],
+        [...fields(record), clock.now()],
+      );
     },
     async find(selector, now) {
       const v = (await run(FIND, [keys.token(selector)], [now])) as (string | null)[] | null;

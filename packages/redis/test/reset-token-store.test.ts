@@ -1,9 +1,9 @@
 import { shardTag, taggedSelector } from '@portcullis/core';
 import { createRedisClient, waitForRedis } from '@portcullis/redis';
+import { runResetTokenStoreContract } from '@portcullis/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRedis, uniquePrefix } from '../../../test-utils/redis.js';
-import { runResetTokenStoreContract } from '@portcullis/testing';
 import { createRedisResetTokenStore } from '../src/reset-token-store.js';
 
 describeRedis('createRedisResetTokenStore', (url) => {
@@ -69,7 +69,9 @@ describeRedis('createRedisResetTokenStore', (url) => {
 
     it('refuses a selector without its user tag, and a prefix with braces, with a ConfigError', async () => {
       const store = createRedisResetTokenStore({ client, prefix: `${base}tags:` });
-      await expect(store.save('untagged-selector', { userId: 'u1', verifierHash: 'ab', expiresAt: 1 }, 60_000)).rejects.toMatchObject({
+      await expect(
+        store.save('untagged-selector', { userId: 'u1', verifierHash: 'ab', expiresAt: 1 }, 60_000),
+      ).rejects.toMatchObject({
         code: 'ERR_CONFIG_INVALID',
         message: expect.stringContaining('shardTag(userId)'),
       });

@@ -1,8 +1,8 @@
 import { createEventBus, createManualClock, shardTag } from '@portcullis/core';
+import { refreshStoreContract, revocationStoreContract } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRedis, startRedisServer, uniquePrefix } from '../../../test-utils/redis.js';
 import { createKeySet, createTokenService, generateSigningKey } from '../../tokens/src/index.js';
-import { refreshStoreContract, revocationStoreContract } from '@portcullis/testing';
 import {
   createRedisClient,
   createRedisRefreshTokenStore,

@@ -101,13 +101,17 @@ export function runResetTokenStoreContract(
         const batch = users.slice(i, i + 100);
         counts.push(
           ...(await Promise.all(
-            batch.map(async (u, j) => ((i + j) % 2 === 0 ? s.deleteForUser(u) : (await s.take(sel(u, 'm1'))) ? 1 : 0)),
+            batch.map(async (u, j) =>
+              (i + j) % 2 === 0 ? s.deleteForUser(u) : (await s.take(sel(u, 'm1'))) ? 1 : 0,
+            ),
           )),
         );
       }
       expect(counts).toEqual(users.map((_, i) => (i % 2 === 0 ? 2 : 1)));
       const left = await Promise.all(users.slice(0, 100).map((u) => s.peek(sel(u, 'm2'))));
-      expect(left.map((r) => r?.userId)).toEqual(users.slice(0, 100).map((u, i) => (i % 2 === 0 ? undefined : u)));
+      expect(left.map((r) => r?.userId)).toEqual(
+        users.slice(0, 100).map((u, i) => (i % 2 === 0 ? undefined : u)),
+      );
     }, 60_000);
 
     it('keeps records without a locale as they are', async () => {

@@ -32,7 +32,10 @@ export interface RefreshStoreContractOptions {
 }
 
 /** Runs `fn` over `items`, 100 at a time. */
-async function inBatches<T, R>(items: readonly T[], fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(
+  items: readonly T[],
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += 100)
     out.push(...(await Promise.all(items.slice(i, i + 100).map((x, j) => fn(x, i + j)))));
@@ -127,17 +130,17 @@ export function refreshStoreContract(
   const record = (now: number, over: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => {
     const familyId = over.familyId ?? id();
     return {
-    selector: selectorOf(familyId),
-    verifierHash: id(),
-    familyId,
-    subject: 'user-1',
-    issuedAt: now,
-    familyIssuedAt: now,
-    expiresAt: now + 60_000,
-    familyExpiresAt: now + 600_000,
-    data: '{"role":"admin"}',
-    ...over,
-  };
+      selector: selectorOf(familyId),
+      verifierHash: id(),
+      familyId,
+      subject: 'user-1',
+      issuedAt: now,
+      familyIssuedAt: now,
+      expiresAt: now + 60_000,
+      familyExpiresAt: now + 600_000,
+      data: '{"role":"admin"}',
+      ...over,
+    };
   };
   const successorOf = (r: RefreshTokenRecord, now: number) =>
     record(now, {
@@ -339,7 +342,9 @@ export function refreshStoreContract(
         }),
       );
       expect(rotated.every((x) => x.outcome === 'rotated')).toBe(true);
-      await inBatches(firsts, async (r, i) => (i % 2 === 0 ? store.revokeFamily(r.familyId, now + 2) : false));
+      await inBatches(firsts, async (r, i) =>
+        i % 2 === 0 ? store.revokeFamily(r.familyId, now + 2) : false,
+      );
       const states = await inBatches(nexts, async (r) => (await store.find(r.selector, now + 2))?.state);
       expect(states).toEqual(nexts.map((_, i) => (i % 2 === 0 ? 'revoked' : 'active')));
     }, 60_000);

@@ -1,7 +1,7 @@
 import { createManualClock } from '@portcullis/core';
+import { refreshStoreContract, revocationStoreContract } from '@portcullis/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryRefreshTokenStore, createMemoryRevocationStore } from '../src/index.js';
-import { refreshStoreContract, revocationStoreContract } from '@portcullis/testing';
 
 revocationStoreContract('memory', async () => {
   const clock = createManualClock();
