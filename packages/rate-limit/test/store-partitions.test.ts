@@ -30,7 +30,9 @@ describe('createRateLimiter over a partitioned store', () => {
     const clock = createManualClock();
     const events = createEventBus({ clock });
     const seen: SecurityEvent[] = [];
-    events.subscribe((e) => seen.push(e));
+    events.subscribe((e) => {
+      seen.push(e);
+    });
     const s = shardedStore();
     const limiter = createRateLimiter({
       store: s.store,
