@@ -23,6 +23,8 @@ export interface RedisClusterProcess {
   cli(port: number, ...args: string[]): Promise<string>;
   /** The port of the master currently serving `slot`. */
   masterOf(slot: number): Promise<number>;
+  /** The port of the replica of master `port`. */
+  replicaOf(port: number): Promise<number>;
   /** SIGKILLs the node on `port` (a crash, not a shutdown). */
   kill(port: number): Promise<void>;
   /** Resolves when every slot is served by a live master again (after a failover). */
@@ -191,6 +193,15 @@ export async function startRedisCluster(
         c.once('exit', () => resolve());
         c.kill('SIGKILL');
       });
+    },
+    async replicaOf(port) {
+      const seen: string[] = [];
+      for (const p of alive()) {
+        const info = await cli(p, 'info', 'replication');
+        if (info.includes(`master_port:${port}\r`) || info.includes(`master_port:${port}\n`)) return p;
+        seen.push(`${p}: ${info.replace(/\s+/g, ' ').slice(0, 120)}`);
+      }
+      throw new Error(`no replica of ${port} among ${seen.join(' | ')}`);
     },
     waitHealthy,
     stop,
