@@ -18,6 +18,7 @@ describe('@portcullis/core public surface', () => {
       'createEventBus',
       'createManualClock',
       'createMemoryTtlStore',
+      'createStoreHealth',
       'defaultEventLevel',
       'formatIp',
       'isPortcullisError',

@@ -4,6 +4,7 @@ import {
   type Clock,
   ConfigError,
   createClientAddressResolver,
+  createStoreHealth,
   type EventBus,
   InputError,
   type ResetTokenStore,
@@ -182,6 +183,8 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
         'PortcullisWarning',
       ));
   const pending = new Set<Promise<void>>();
+  // The mail job has no caller to answer 503: its store failures are published and counted.
+  const storeHealth = createStoreHealth(events, 'password-reset');
 
   const linkFor = (token: string) => {
     const url = new URL(base.href);
@@ -238,8 +241,10 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
         const p: Promise<void> = new Promise<void>((done) => {
           setImmediate(() => {
             job(email, locale, clientAddress)
+              .then(storeHealth.ok)
               .catch((e: unknown) => {
                 events?.publish({ name: 'authn_password_reset_fail', reason: 'job_failed', clientAddress });
+                storeHealth.failed(e);
                 onError(e);
               })
               .finally(() => {
