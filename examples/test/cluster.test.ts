@@ -1,7 +1,8 @@
 /**
- * The demo under node:cluster: 4 workers sharing the real Redis. Runs `node examples/run.ts`
- * as a child process against the built packages (`pnpm test` builds first), the way
- * `WORKERS=4 REDIS_URL=... pnpm demo` runs it.
+ * The demo under node:cluster: 4 workers sharing the real Redis, then a real Redis Cluster
+ * (3 masters + 3 replicas). Runs `node examples/run.ts` as a child process against the built
+ * packages (`pnpm test` builds first), the way `WORKERS=4 REDIS_URL=... pnpm demo` and
+ * `WORKERS=4 REDIS_CLUSTER=host:port,... pnpm demo` run it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { createRedisClient, waitForRedis } from '@portcullis/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, uniquePrefix } from '../../test-utils/redis.ts';
+import { describeRedisCluster } from '../../test-utils/redis-cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const METRICS_TOKEN = 'cluster-test-metrics-token';
@@ -47,7 +49,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-describeRedis('demo API on 4 cluster workers sharing Redis', (url) => {
+/**
+ * The scenarios, against whatever shared Redis `redisEnv` names (REDIS_URL or REDIS_CLUSTER).
+ * `cleanup` removes the run's keys afterwards, where the server outlives the test.
+ */
+function demoScenarios(redisEnv: () => Record<string, string>, cleanup?: (prefix: string) => Promise<void>) {
   let child: ChildProcess;
   let port = 0;
   let dir = '';
@@ -64,7 +70,7 @@ describeRedis('demo API on 4 cluster workers sharing Redis', (url) => {
       env: {
         ...process.env,
         WORKERS: '4',
-        REDIS_URL: url,
+        ...redisEnv(),
         REDIS_PREFIX: prefix,
         PORT: String(port),
         FRAMEWORK: 'fastify',
@@ -84,18 +90,14 @@ describeRedis('demo API on 4 cluster workers sharing Redis', (url) => {
       });
       child.once('exit', (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
     });
-  }, 30_000);
+  }, 90_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    const redis = createRedisClient(url);
-    await waitForRedis(redis);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await cleanup?.(prefix);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -168,4 +170,22 @@ describeRedis('demo API on 4 cluster workers sharing Redis', (url) => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
   }, 15_000);
-});
+}
+
+describeRedis('demo API on 4 cluster workers sharing Redis', (url) =>
+  demoScenarios(
+    () => ({ REDIS_URL: url }),
+    async (prefix) => {
+      const redis = createRedisClient(url);
+      await waitForRedis(redis);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    },
+  ),
+);
+
+describeRedisCluster(
+  'demo API on 4 cluster workers sharing a Redis Cluster (3 masters + 3 replicas)',
+  (cluster) => demoScenarios(() => ({ REDIS_CLUSTER: cluster().spec })),
+);
