@@ -10,7 +10,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -209,36 +208,7 @@ export async function startRedisCluster(
 }
 
 /** Whether redis-server and redis-cli are installed (checked once, synchronously). */
-function haveBinaries(): boolean {
+export function haveRedisBinaries(): boolean {
   const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
   return [bin, 'redis-cli'].every((b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0);
-}
-
-/**
- * `describe` with a private Redis Cluster started before its tests and stopped after them.
- * Skips (with the reason in its name) when redis-server is not installed, except under
- * CI=true, where the cluster must start.
- */
-export function describeRedisCluster(
-  name: string,
-  fn: (cluster: () => RedisClusterProcess) => void,
-  options: { masters?: number; nodeTimeoutMs?: number } = {},
-): void {
-  if (!haveBinaries() && process.env.CI !== 'true') {
-    describe.skip(`${name} (skipped: install redis-server to run against a real Redis Cluster)`, () => {});
-    return;
-  }
-  describe(name, () => {
-    let cluster: RedisClusterProcess | undefined;
-    beforeAll(async () => {
-      cluster = await startRedisCluster(options);
-    }, 60_000);
-    afterAll(async () => {
-      await cluster?.stop();
-    });
-    fn(() => {
-      if (!cluster) throw new Error('the Redis Cluster did not start');
-      return cluster;
-    });
-  });
 }

@@ -7,8 +7,7 @@
 import { isPortcullisError, type RateLimitStore } from '@portcullis/core';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { uniquePrefix } from '../../../test-utils/redis.js';
-import { describeRedisCluster } from '../../../test-utils/redis-cluster.js';
+import { describeRedisCluster, uniquePrefix } from '../../../test-utils/redis.js';
 import { createRateLimiter, type RateLimiter } from '../../rate-limit/src/index.js';
 import {
   createRedisCluster,

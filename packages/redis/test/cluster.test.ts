@@ -12,8 +12,7 @@ import {
 } from '@portcullis/testing';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { redisUrl, uniquePrefix } from '../../../test-utils/redis.js';
-import { describeRedisCluster } from '../../../test-utils/redis-cluster.js';
+import { describeRedisCluster, redisUrl, uniquePrefix } from '../../../test-utils/redis.js';
 import { createKeySet, createTokenService, generateSigningKey } from '../../tokens/src/index.js';
 import {
   createRedisClient,
