@@ -45,15 +45,16 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
       }
     },
   });
-  const { createClientAddressResolver, createEventBus } = await import('@portcullis/core');
+  const { createSecurityContext } = await import('@portcullis/core');
   const { createMetrics } = await import('@portcullis/metrics');
   const { createMemoryRateLimitStore, createRateLimitPolicy } = await import('@portcullis/rate-limit');
   const { createKeySet, createTokenService, createMemoryRevocationStore, createMemoryRefreshTokenStore } =
     await import('@portcullis/tokens');
   const redisPkg = await import('@portcullis/redis');
 
-  const events = createEventBus();
-  const clientAddress = createClientAddressResolver();
+  // One security context (socket peer only, one bus), as the README apps build it.
+  const context = createSecurityContext();
+  const { events } = context;
   let redis: ReturnType<typeof redisPkg.createRedisClient> | undefined;
   if (stack === 'redis') {
     redis = redisPkg.createRedisClient(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -67,8 +68,7 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
     store: redis
       ? redisPkg.createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl:` })
       : createMemoryRateLimitStore(),
-    clientAddress,
-    events,
+    context,
   });
   const tokens = createTokenService({
     keys: await createKeySet({
@@ -87,10 +87,10 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
     cache: stack === 'cached' ? { max: 10_000 } : undefined,
     events,
   });
-  const metrics = createMetrics({ events });
+  const metrics = createMetrics({ context });
   const token = (await tokens.issue({ subject: 'bench-user' })).access_token;
   const full = stack !== 'bare';
-  const config = { clientAddress, rateLimit, tokens, metrics };
+  const config = { context, rateLimit, tokens, metrics };
   const hello = { hello: 'world' };
   let port = 0;
 
@@ -155,8 +155,8 @@ interface Server {
   token: string;
 }
 
-function startServer(framework: Framework, stack: Stack): Promise<Server> {
-  const child = spawn(process.execPath, [import.meta.filename, 'serve', framework, stack], {
+function startServer(framework: Framework, stack: Stack, script = import.meta.filename): Promise<Server> {
+  const child = spawn(process.execPath, [script, 'serve', framework, stack], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
   });
@@ -224,6 +224,13 @@ async function main(): Promise<void> {
         : `${f}/full-stack-${s}`;
   const servers = new Map<string, Server>();
   for (const f of FRAMEWORKS) for (const s of stacks) servers.set(idOf(f, s), await startServer(f, s));
+  // BENCH_BASELINE_TREE=<another checkout, installed>: its stacks are measured in the same
+  // interleaved rounds (`<id>@baseline`), so a change is compared with what it replaces in one run.
+  const baseTree = process.env.BENCH_BASELINE_TREE;
+  if (baseTree)
+    for (const f of FRAMEWORKS)
+      for (const s of ['memory', 'cached'] as const)
+        servers.set(`${idOf(f, s)}@baseline`, await startServer(f, s, `${baseTree}/bench/http.ts`));
   const runs = new Map<string, Run[]>();
   try {
     for (const server of servers.values()) await load(server, 1); // warm-up: JIT and connections
@@ -238,6 +245,11 @@ async function main(): Promise<void> {
   }
   const results: CaseResult[] = [...runs].map(([id, rs]) => {
     const framework = id.split('/')[0];
+    const againstBase = id.endsWith('@baseline')
+      ? undefined
+      : runs.has(`${id}@baseline`)
+        ? `${id}@baseline`
+        : undefined;
     const bad = rs.reduce((n, r) => n + r.non2xx + r.errors, 0);
     return {
       id,
@@ -251,8 +263,15 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       durationS: DURATION_S,
       ...(id.endsWith('full-stack-memory') ? { goal: 'ratio >= 0.85' } : {}),
+      ...(againstBase ? { againstBaseline: againstBase } : {}),
     };
   });
+  const byId = new Map(results.map((r) => [r.id, r]));
+  for (const r of results) {
+    const base = r.againstBaseline === undefined ? undefined : byId.get(String(r.againstBaseline));
+    if (base)
+      console.log(`${r.id}: ${(r.opsPerSec / base.opsPerSec).toFixed(3)}x its baseline tree (same run)`);
+  }
   report('http', withRatios(results));
 }
 

@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisClient, waitForRedis } from '@portcullis/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeRedis, uniquePrefix } from '../../test-utils/redis.ts';
-import { describeRedisCluster } from '../../test-utils/redis-cluster.ts';
+import { describeRedis, describeRedisCluster, uniquePrefix } from '../../test-utils/redis.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const METRICS_TOKEN = 'cluster-test-metrics-token';

@@ -1,5 +1,12 @@
 export { auditFileAccess, type HonoAuditOptions } from './audit.js';
-export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';
+export {
+  clientAddressInput,
+  type PortcullisRequestState,
+  problemResponse,
+  readJsonBody,
+  requestState,
+  sendProblem,
+} from './http.js';
 export { type HonoMetricsHandlerOptions, metricsHandler, metricsMiddleware } from './metrics.js';
 export {
   type PasswordPolicyFields,
@@ -16,6 +23,7 @@ export {
   logoutHandler,
   refreshHandler,
   requireAuth,
+  sendTokenPair,
   tokenPairResponse,
 } from './tokens.js';
 export { guardUploads, type HonoUploadsOptions, type UploadsState } from './uploads.js';

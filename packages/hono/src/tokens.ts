@@ -11,7 +11,7 @@ import {
   tokenFromBody,
 } from '@portcullis/tokens';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
-import { problemResponse, requestState } from './http.js';
+import { problemResponse, readJsonBody, requestState } from './http.js';
 
 /** Options of the Hono token middleware and handlers. */
 export interface HonoTokenOptions {
@@ -51,28 +51,32 @@ export function requireAuth(tokens: TokenService, options: HonoTokenOptions = {}
 }
 
 /** A token-pair response with `Cache-Control: no-store`; sets the access cookie when configured. Use it at login. */
-export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {}): Response {
+export function sendTokenPair(
+  _c: Context | undefined,
+  pair: TokenPair,
+  options: HonoTokenOptions = {},
+): Response {
   const headers = new Headers({ ...TOKEN_RESPONSE_HEADERS, 'content-type': 'application/json' });
   if (options.cookie !== undefined)
     headers.append('set-cookie', accessTokenCookie(options.cookie, pair.access_token, pair.expires_in));
   return new Response(JSON.stringify(pair), { status: 200, headers });
 }
 
-async function jsonBody(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    return undefined;
-  }
+/**
+ * A token-pair response.
+ * @deprecated Use {@link sendTokenPair} (one name across the three adapters).
+ */
+export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {}): Response {
+  return sendTokenPair(undefined, pair, options);
 }
 
 /** Handler rotating the `refresh_token` of the JSON body. */
 export function refreshHandler(tokens: TokenService, options: HonoTokenOptions = {}): Handler {
   return async (c) => {
     try {
-      const token = tokenFromBody(await jsonBody(c), 'refresh_token');
+      const token = tokenFromBody(await readJsonBody(c), 'refresh_token');
       if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
-      return tokenPairResponse(await tokens.refresh(token), options);
+      return sendTokenPair(c, await tokens.refresh(token), options);
     } catch (err) {
       return problemResponse(err, c.req.path);
     }
@@ -87,7 +91,7 @@ export function logoutHandler(tokens: TokenService, options: HonoTokenOptions = 
   const extract = createTokenExtractor(options);
   return async (c) => {
     try {
-      const body = await jsonBody(c);
+      const body = await readJsonBody(c);
       await revokeRequestTokens(tokens, { body: body, headers: c.req.raw.headers }, extract);
       const headers = new Headers(TOKEN_RESPONSE_HEADERS);
       if (options.cookie !== undefined)

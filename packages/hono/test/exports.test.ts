@@ -23,10 +23,13 @@ describe('@portcullis/hono public surface', () => {
       'passwordResetRequest',
       'portcullis',
       'problemResponse',
+      'readJsonBody',
       'rateLimit',
       'refreshHandler',
       'requestState',
       'requireAuth',
+      'sendProblem',
+      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });
@@ -42,6 +45,7 @@ describe('@portcullis/hono public surface', () => {
       'logoutHandler',
       'refreshHandler',
       'requireAuth',
+      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });

@@ -8,6 +8,7 @@ import {
   type MemoryTtlStore,
   type RefreshTokenStore,
   type RevocationStore,
+  type SecurityContext,
   type SecurityEventInput,
   StoreError,
   systemClock,
@@ -106,6 +107,8 @@ export interface TokenServiceOptions {
   revocationFailure?: RevocationFailurePolicy | undefined;
   /** Cache of verified tokens (entries die no later than the token; revocation still checked every hit). Off by default. */
   cache?: { max: number } | undefined;
+  /** The app's security context: its bus and clock unless `events` or `clock` are given. */
+  context?: Pick<SecurityContext, 'events' | 'clock'> | undefined;
   events?: EventBus | undefined;
   clock?: Clock | undefined;
 }
@@ -193,9 +196,10 @@ const DETAILS: Record<TokenErrorCode, string> = {
 export function createTokenService<C extends CustomClaims = CustomClaims>(
   options: TokenServiceOptions,
 ): TokenService<C> {
-  const { keys, issuer, audience, events } = options;
+  const { keys, issuer, audience } = options;
+  const events = options.events ?? options.context?.events;
   if (!issuer || !audience) throw new ConfigError('tokens: issuer and audience are required');
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? options.context?.clock ?? systemClock;
   const accessTtlSec = positive('accessTtlSec', options.accessTtlSec ?? DEFAULT_ACCESS_TTL_SEC);
   const refreshIdleMs = positive('refreshIdleSec', options.refreshIdleSec ?? DEFAULT_REFRESH_IDLE_SEC) * 1000;
   const refreshAbsoluteMs =
