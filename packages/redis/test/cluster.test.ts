@@ -26,13 +26,15 @@ import {
 } from '../src/index.js';
 
 const MANY = 3000;
+// Correctness, not latency: a generous deadline so a loaded CI machine cannot fail a contract.
+const timeoutMs = 2000;
 
 describeRedisCluster('Redis stores on a real Redis Cluster (3 masters + 3 replicas)', (cluster) => {
   let redis: Cluster;
   const prefix = uniquePrefix('cluster');
   let n = 0;
   beforeAll(async () => {
-    redis = createRedisCluster(cluster().spec);
+    redis = createRedisCluster(cluster().spec, { commandTimeoutMs: timeoutMs });
     await waitForRedis(redis);
   });
   afterAll(async () => {
@@ -41,14 +43,17 @@ describeRedisCluster('Redis stores on a real Redis Cluster (3 masters + 3 replic
 
   runRateLimitStoreContract(
     'createRedisRateLimitStore on a cluster',
-    (clock) => createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl${n++}:`, clock }),
+    (clock) => createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl${n++}:`, clock, timeoutMs }),
     { keys: MANY },
   );
   revocationStoreContract(
     'createRedisRevocationStore on a cluster',
     async () => {
       const clock = createManualClock(Date.now());
-      return { store: createRedisRevocationStore({ client: redis, prefix: `${prefix}tok:`, clock }), clock };
+      return {
+        store: createRedisRevocationStore({ client: redis, prefix: `${prefix}tok:`, clock, timeoutMs }),
+        clock,
+      };
     },
     { subjects: MANY },
   );
@@ -57,7 +62,7 @@ describeRedisCluster('Redis stores on a real Redis Cluster (3 masters + 3 replic
     async () => {
       const clock = createManualClock(Date.now());
       return {
-        store: createRedisRefreshTokenStore({ client: redis, prefix: `${prefix}tok:`, clock }),
+        store: createRedisRefreshTokenStore({ client: redis, prefix: `${prefix}tok:`, clock, timeoutMs }),
         clock,
       };
     },
@@ -65,7 +70,7 @@ describeRedisCluster('Redis stores on a real Redis Cluster (3 masters + 3 replic
   );
   runResetTokenStoreContract(
     'createRedisResetTokenStore on a cluster',
-    () => createRedisResetTokenStore({ client: redis, prefix: `${prefix}pw${n++}:` }),
+    () => createRedisResetTokenStore({ client: redis, prefix: `${prefix}pw${n++}:`, timeoutMs }),
     { users: MANY },
   );
 
