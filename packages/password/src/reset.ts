@@ -4,6 +4,7 @@ import {
   type Clock,
   ConfigError,
   createClientAddressResolver,
+  createStoreHealth,
   type EventBus,
   InputError,
   type ResetTokenStore,
@@ -213,6 +214,8 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
     options.perAccountLimiter === false
       ? undefined
       : (options.perAccountLimiter ?? createMemoryResetLimiter({ ...DEFAULT_RESET_PER_ACCOUNT, clock }));
+  // The mail job has no caller to answer 503: its store failures are published and counted.
+  const storeHealth = createStoreHealth(events, 'password-reset');
 
   const linkFor = (token: string) => {
     const url = new URL(base.href);
@@ -229,7 +232,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
   const job = async (email: string, locale: PasswordLocale, clientAddress: string) => {
     const user = await options.findUserByEmail(email);
     const userId = user?.id ?? NO_ACCOUNT;
-    const minted = mintResetToken();
+    const minted = mintResetToken(userId);
     // One outstanding token per account: a new request voids the older links.
     await store.deleteForUser(userId);
     await store.save(
@@ -278,8 +281,10 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
         const p: Promise<void> = new Promise<void>((done) => {
           setImmediate(() => {
             job(email, locale, clientAddress)
+              .then(storeHealth.ok)
               .catch((e: unknown) => {
                 events?.publish({ name: 'authn_password_reset_fail', reason: 'job_failed', clientAddress });
+                storeHealth.failed(e);
                 onError(e);
               })
               .finally(() => {

@@ -1,7 +1,7 @@
 import type { CircuitBreaker, Clock, RateLimitQuota, RateLimitState, RateLimitStore } from '@portcullis/core';
-import { ConfigError } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
-import { createScriptRunner, defineScript } from './script.js';
+import { checkPrefix } from './key-layout.js';
+import { createScriptRunner, defineScript, shardOf } from './script.js';
 
 /**
  * One script for every decision: read the key's state, decide, write it back with its expiry,
@@ -157,6 +157,11 @@ export interface RedisRateLimitStoreOptions {
    */
   breaker?: CircuitBreaker | undefined;
   /**
+   * Most commands in flight per shard; past it calls for that shard fail at once (a dead shard
+   * cannot pile up timed-out commands). Default 512.
+   */
+  maxInFlight?: number | undefined;
+  /**
    * Tests only: take time from this clock instead of Redis `TIME`. In production leave it
    * unset, so that every worker shares Redis's clock.
    */
@@ -171,7 +176,8 @@ function toState(reply: unknown): RateLimitState {
 /**
  * The Redis rate-limit store: one EVALSHA per decision (NOSCRIPT reloads the script once),
  * atomic across every worker and machine sharing the Redis, every key with its TTL set in the
- * same script, one key per call so it works on Redis Cluster.
+ * same script, one key per call so keys spread over every Redis Cluster shard. `partitionOf`
+ * names a key's shard, so the rate-limit guard keeps one circuit breaker per shard.
  *
  * @example
  * ```ts
@@ -180,11 +186,13 @@ function toState(reply: unknown): RateLimitState {
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
-  const prefix = options.prefix ?? 'portcullis:rl:';
-  if (typeof prefix !== 'string') throw new ConfigError('prefix must be a string');
-  const run = createScriptRunner(options.client, {
+  const prefix = checkPrefix(options.prefix ?? 'portcullis:rl:', 'rate-limit store');
+  const client = options.client;
+  const run = createScriptRunner(client, {
     timeoutMs: options.timeoutMs ?? 250,
     breaker: options.breaker,
+    maxInFlight: options.maxInFlight,
+    name: 'Redis rate-limit',
   });
   const clock = options.clock;
   const nowArg = () => (clock === undefined ? '' : String(clock.now()));
@@ -200,5 +208,6 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
     async reset(key) {
       await run(RESET, [prefix + key], []);
     },
+    partitionOf: (key) => shardOf(client, prefix + key),
   };
 }

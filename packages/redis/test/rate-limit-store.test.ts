@@ -1,9 +1,9 @@
 import { createManualClock } from '@portcullis/core';
+import { runRateLimitStoreContract } from '@portcullis/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, uniquePrefix } from '../../../test-utils/redis.js';
 import { createLoginGuard, createMemoryRateLimitStore } from '../../rate-limit/src/index.js';
-import { runRateLimitStoreContract } from '../../rate-limit/test/store-contract.js';
 import {
   createRedisClient,
   createRedisRateLimitStore,

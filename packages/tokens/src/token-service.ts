@@ -351,7 +351,7 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
       const extra = checkClaims(claims);
       const now = clock.now();
       const familyId = randomBytes(16).toString('base64url');
-      const rt = newRefreshToken();
+      const rt = newRefreshToken(familyId);
       await viaStore(() =>
         refreshStore.create({
           selector: rt.selector,
@@ -413,7 +413,7 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
         await viaStore(() => refreshStore.revokeFamily(entry.familyId, now));
         return fail('ERR_TOKEN_REVOKED', undefined, entry.subject);
       }
-      const next = newRefreshToken();
+      const next = newRefreshToken(entry.familyId);
       let extra: CustomClaims = {};
       try {
         extra = JSON.parse(entry.data || '{}') as CustomClaims;
@@ -506,7 +506,11 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
         throw err;
       }
       const fresh = await viaStore(() =>
-        revocations.revokeToken(tokenKey(claims.iss, claims.jti), (claims.exp + tolerance) * 1000),
+        revocations.revokeToken(
+          tokenKey(claims.iss, claims.jti),
+          claims.sub,
+          (claims.exp + tolerance) * 1000,
+        ),
       );
       // Logging out with an access token also ends its refresh family (the session).
       const sid = claims.sid;

@@ -50,7 +50,7 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
     let storeDown = false;
     const memory = createMemoryRevocationStore({ clock, warn: false });
     const revocationStore: RevocationStore = {
-      revokeToken: (k, e) => memory.revokeToken(k, e),
+      revokeToken: (k, s, e) => memory.revokeToken(k, s, e),
       revokeSubject: (s, w, t) => memory.revokeSubject(s, w, t),
       isRevoked: (k, s, i) => {
         if (storeDown) return Promise.reject(new StoreError('ERR_STORE_UNAVAILABLE', 'down for the test'));

@@ -1,6 +1,6 @@
 /**
- * The one conformance suite every RateLimitStore runs (memory here, Redis in
- * packages/redis/test). Time comes from a manual clock the factory wires into the store.
+ * The one conformance suite every RateLimitStore runs (memory, Redis, Redis Cluster, and any
+ * third-party store). Time comes from a manual clock the factory wires into the store.
  */
 import type { ManualClock, RateLimitAlgorithm, RateLimitQuota, RateLimitStore } from '@portcullis/core';
 import { createManualClock } from '@portcullis/core';
@@ -12,18 +12,35 @@ export type StoreFactory = (clock: ManualClock) => RateLimitStore | Promise<Rate
 
 const ALGORITHMS: readonly RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'token-bucket', 'gcra'];
 
-/** Options of the contract suite. */
-export interface StoreContractOptions {
+/** Options of {@link runRateLimitStoreContract}. */
+export interface RateLimitStoreContractOptions {
+  /**
+   * Distinct keys of the "many keys" case (each consumed past a limit of 3, 100 at a time).
+   * Default 200; raise it (thousands) to spread keys over every shard of a cluster.
+   */
+  keys?: number | undefined;
   /** Runs of the reset-time property per algorithm (each run is up to 60 calls). Default 60. */
   propertyRuns?: number | undefined;
 }
 
-/** Registers the contract suite for a store. */
+/** @deprecated Use {@link RateLimitStoreContractOptions}. */
+export type StoreContractOptions = RateLimitStoreContractOptions;
+
+/**
+ * Registers the contract suite for a store under Vitest.
+ *
+ * @example
+ * ```ts
+ * import { runRateLimitStoreContract } from '@portcullis/testing';
+ * runRateLimitStoreContract('my postgres store', (clock) => createPgRateLimitStore({ pool, clock }));
+ * ```
+ */
 export function runRateLimitStoreContract(
   name: string,
   factory: StoreFactory,
-  options: StoreContractOptions = {},
+  options: RateLimitStoreContractOptions = {},
 ): void {
+  const many = options.keys ?? 200;
   describe(`${name} satisfies the rate-limit store contract`, () => {
     let clock: ManualClock;
     let store: RateLimitStore;
@@ -204,6 +221,20 @@ export function runRateLimitStoreContract(
       clock.advance(24_000);
       expect((await store.consume(k, q, 1)).remaining).toBe(1);
     });
+
+    it(`counts ${many} distinct keys exactly and independently`, async () => {
+      const q: RateLimitQuota = { algorithm: 'sliding-window', limit: 3, windowMs: 60_000 };
+      const keys = Array.from({ length: many }, () => key());
+      const admitted: number[] = [];
+      for (let i = 0; i < keys.length; i += 100) {
+        const batch = keys.slice(i, i + 100);
+        const states = await Promise.all(
+          batch.map((k) => Promise.all([1, 2, 3, 4].map(() => store.consume(k, q, 1)))),
+        );
+        for (const s of states) admitted.push(s.filter((x) => x.allowed).length);
+      }
+      expect(admitted).toEqual(Array(many).fill(3));
+    }, 60_000);
 
     it('fixed-window reports the time left in the window as reset', async () => {
       const q: RateLimitQuota = { algorithm: 'fixed-window', limit: 5, windowMs: 60_000 };
