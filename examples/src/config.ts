@@ -30,6 +30,8 @@ export interface DemoConfig {
   demoUser: { username: string; email: string; password: string };
   /** HMAC key for the audit chain; generated per start when unset (documented as demo-only). */
   auditKey: string | undefined;
+  /** Ed25519 key (PKCS#8 DER, base64url) signing the audit checkpoints; generated per start when unset. */
+  auditCheckpointKey: string | undefined;
   /**
    * HS256 secret of the access tokens (base64url, at least 32 bytes). Generated per start when
    * unset; `run.ts` generates it once in the cluster primary so every worker shares it.
@@ -92,6 +94,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       password: env.DEMO_PASSWORD ?? 'Correct-Horse-Battery-9',
     },
     auditKey: env.AUDIT_HMAC_KEY || undefined,
+    auditCheckpointKey: env.AUDIT_CHECKPOINT_KEY || undefined,
     tokenSecret: env.TOKEN_SECRET || undefined,
     maxUploadBytes: int('MAX_UPLOAD_BYTES', env.MAX_UPLOAD_BYTES, 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     ...timeouts(env),

@@ -27,11 +27,28 @@ const DEMO_ERRORS: Record<DemoErrorCode, [number, string]> = {
   ERR_DEMO_NOT_FOUND: [404, 'Not Found'],
 };
 
+/**
+ * The login failure's challenge: a 401 must carry `WWW-Authenticate` (RFC 9110 section 15.5.2).
+ * Credentials go in the JSON body, which no registered HTTP scheme describes, so the scheme
+ * names the form; browsers ignore a scheme they do not know (no Basic dialog pops up).
+ */
+export const LOGIN_CHALLENGE = 'FormBased realm="portcullis-demo"';
+
+const DEMO_HEADERS: Partial<Record<DemoErrorCode, Record<string, string>>> = {
+  ERR_DEMO_INVALID_CREDENTIALS: { 'WWW-Authenticate': LOGIN_CHALLENGE },
+};
+
+const DEMO_DETAILS: Record<DemoErrorCode, string> = {
+  ERR_DEMO_INVALID_CREDENTIALS: 'the username or the password is wrong',
+  ERR_DEMO_USER_TAKEN: 'choose another username',
+  ERR_DEMO_NOT_FOUND: 'no such resource',
+};
+
 /** A demo error: a PortcullisError, so every adapter answers it as problem+json. */
 export class DemoError extends PortcullisError<DemoErrorCode> {
   constructor(code: DemoErrorCode, detail?: string) {
     const [status, title] = DEMO_ERRORS[code];
-    super(code, status, title, detail === undefined ? {} : { detail });
+    super(code, status, title, { detail: detail ?? DEMO_DETAILS[code], headers: DEMO_HEADERS[code] });
     this.name = 'DemoError';
   }
 }

@@ -135,6 +135,10 @@ export function runDemoScenarios(framework: Framework): void {
       expect(unknown.status).toBe(401);
       expect(wrong.headers.get('content-type')).toMatch(PROBLEM);
       expect(wrong.body).toEqual(unknown.body);
+      expect(wrong.body.detail).toEqual(expect.any(String));
+      // RFC 9110 section 15.5.2: every 401 carries a challenge.
+      expect(wrong.headers.get('www-authenticate')).toBe('FormBased realm="portcullis-demo"');
+      expect(unknown.headers.get('www-authenticate')).toBe(wrong.headers.get('www-authenticate'));
     });
 
     it('refuses the 6th login in a minute with 429, Retry-After and RateLimit headers', async () => {
@@ -184,6 +188,7 @@ export function runDemoScenarios(framework: Framework): void {
       const none = await call('GET', '/me');
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(none.body.detail).toEqual(expect.any(String));
       expect((await call('GET', '/me', bearer(`${accessToken}x`))).status).toBe(401);
     });
 
@@ -327,7 +332,12 @@ export function runDemoScenarios(framework: Framework): void {
 
     it('guards /metrics with the METRICS_TOKEN bearer and serves Prometheus text to it', async () => {
       expect((await call('GET', '/metrics')).status).toBe(401);
-      expect((await call('GET', '/metrics', bearer('wrong-token-wrong-token'))).status).toBe(401);
+      const none = await call('GET', '/metrics');
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      const wrong = await call('GET', '/metrics', bearer('wrong-token-wrong-token'));
+      expect(wrong.status).toBe(401);
+      // RFC 6750 section 3.1: a wrong token is an invalid_token, a missing one gets the bare challenge.
+      expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="metrics", error="invalid_token"');
       const r = await call('GET', '/metrics', bearer(METRICS_TOKEN));
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
