@@ -72,7 +72,9 @@ function primary(config: DemoConfig): void {
     AUDIT_HMAC_KEY: config.auditKey ?? randomBytes(32).toString('base64url'),
     AUDIT_CHECKPOINT_KEY:
       config.auditCheckpointKey ??
-      generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64url'),
+      generateKeyPairSync('ed25519')
+        .privateKey.export({ format: 'der', type: 'pkcs8' })
+        .toString('base64url'),
   };
   relayClusterMetrics();
   let listening = 0;

@@ -4,7 +4,13 @@
  * default; with REDIS_URL every piece of shared state (limits, revocations, refresh families,
  * reset tokens, users) lives in Redis so that N workers agree.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
