@@ -55,6 +55,11 @@ export function createExpressApp(s: DemoSecurity): Express {
     route((req) => routes.register(req.body)),
   );
   app.post(
+    '/auth/register/confirm',
+    json,
+    route((req) => routes.confirmRegistration(req.body)),
+  );
+  app.post(
     '/auth/login',
     json,
     route((req) => routes.login(req.body, clientAddressInput(req))),

@@ -64,6 +64,10 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
     route((request) => routes.register(request.body)),
   );
   app.post(
+    '/auth/register/confirm',
+    route((request) => routes.confirmRegistration(request.body)),
+  );
+  app.post(
     '/auth/login',
     route((request) => routes.login(request.body, clientAddressInput(request))),
   );

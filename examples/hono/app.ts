@@ -68,6 +68,9 @@ export function createHonoApp(s: DemoSecurity): Hono {
   app.post('/auth/register', jsonLimit, sec.passwordPolicy(), async (c) =>
     send(c, await routes.register(await json(c))),
   );
+  app.post('/auth/register/confirm', jsonLimit, async (c) =>
+    send(c, await routes.confirmRegistration(await json(c))),
+  );
   app.post('/auth/login', jsonLimit, async (c) =>
     send(c, await routes.login(await json(c), clientAddressInput(c))),
   );

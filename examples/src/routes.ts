@@ -19,11 +19,16 @@ import type { StoredFile } from './files.ts';
 import type { DemoSecurity } from './security.ts';
 
 /** Errors of the demo application itself (listed in docs/errors.md). */
-export type DemoErrorCode = 'ERR_DEMO_INVALID_CREDENTIALS' | 'ERR_DEMO_USER_TAKEN' | 'ERR_DEMO_NOT_FOUND';
+export type DemoErrorCode =
+  | 'ERR_DEMO_INVALID_CREDENTIALS'
+  | 'ERR_DEMO_USER_TAKEN'
+  | 'ERR_DEMO_REGISTRATION_INVALID'
+  | 'ERR_DEMO_NOT_FOUND';
 
 const DEMO_ERRORS: Record<DemoErrorCode, [number, string]> = {
   ERR_DEMO_INVALID_CREDENTIALS: [401, 'Invalid username or password'],
-  ERR_DEMO_USER_TAKEN: [409, 'Username or e-mail already registered'],
+  ERR_DEMO_USER_TAKEN: [409, 'Username already registered'],
+  ERR_DEMO_REGISTRATION_INVALID: [400, 'Invalid or expired registration link'],
   ERR_DEMO_NOT_FOUND: [404, 'Not Found'],
 };
 
@@ -40,7 +45,8 @@ const DEMO_HEADERS: Partial<Record<DemoErrorCode, Record<string, string>>> = {
 
 const DEMO_DETAILS: Record<DemoErrorCode, string> = {
   ERR_DEMO_INVALID_CREDENTIALS: 'the username or the password is wrong',
-  ERR_DEMO_USER_TAKEN: 'choose another username',
+  ERR_DEMO_USER_TAKEN: 'the username was taken since the link was sent: sign up again with another one',
+  ERR_DEMO_REGISTRATION_INVALID: 'the link is unknown, expired or already used: sign up again',
   ERR_DEMO_NOT_FOUND: 'no such resource',
 };
 
@@ -96,10 +102,19 @@ function fields<K extends string>(body: unknown, names: readonly K[]): Record<K,
   return out;
 }
 
+/** The answer to every registration request. */
+const REGISTRATION_ACCEPTED = {
+  status: 'pending',
+  detail: 'check your inbox: the link in the mail creates the account',
+} as const;
+
 /** The demo's routes, bound to its modules. */
 export interface DemoRoutes {
   health(): RouteResult;
+  /** Same 202 whether the username or address is new or taken; the rest goes by mail. */
   register(body: unknown): Promise<RouteResult>;
+  /** Follows the mailed link: 201 with the new account. */
+  confirmRegistration(body: unknown): Promise<RouteResult>;
   login(body: unknown, client: ClientAddressInput): Promise<RouteResult>;
   refresh(body: unknown): Promise<RouteResult>;
   logout(headers: HeaderSource): Promise<RouteResult>;
@@ -139,7 +154,17 @@ export function createDemoRoutes(sec: DemoSecurity): DemoRoutes {
     async register(body) {
       // The password policy already ran (the adapter's passwordPolicy middleware, 422 on failure).
       const { username, email, password } = fields(body, ['username', 'email', 'password']);
-      const user = await sec.users.create({ username, email, passwordHash: await hashPassword(password) });
+      // The same work and the same answer whoever owns the name or address (no account oracle):
+      // the hash always, the lookups and the mail after the answer.
+      sec.registrations.request({ username, email, passwordHash: await hashPassword(password) });
+      return { status: 202, body: REGISTRATION_ACCEPTED };
+    },
+
+    async confirmRegistration(body) {
+      const { token } = fields(body, ['token']);
+      const pending = await sec.registrations.confirm(token);
+      if (!pending) throw new DemoError('ERR_DEMO_REGISTRATION_INVALID');
+      const user = await sec.users.create(pending);
       if (user === 'taken') throw new DemoError('ERR_DEMO_USER_TAKEN');
       return { status: 201, body: { id: user.id, username: user.username, email: user.email } };
     },

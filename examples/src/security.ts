@@ -60,6 +60,12 @@ import { createKeySet, createTokenService, type TokenService } from '@portcullis
 import type { Redis } from 'ioredis';
 import type { DemoConfig } from './config.ts';
 import { createFileStorage, type FileStorage } from './files.ts';
+import {
+  createMemoryPendingStore,
+  createRedisPendingStore,
+  createRegistrations,
+  type Registrations,
+} from './registration.ts';
 import { createMemoryUsers, createRedisUsers, type UserRepository } from './users.ts';
 
 /** Everything the routes need, built once per process. */
@@ -87,6 +93,8 @@ export interface DemoSecurity {
   /** What `/metrics` renders: this process's metrics, or the cluster sum in a worker. */
   readonly metricsSource: MetricsSource;
   readonly users: UserRepository;
+  /** Sign-up without an account oracle: same 202 for every request, the rest by mail. */
+  readonly registrations: Registrations;
   readonly files: FileStorage;
   readonly redis: Redis | undefined;
   /** Flushes the audit log and closes Redis and the mailer. Idempotent. */
@@ -198,6 +206,13 @@ export async function createDemoSecurity(
     ? createSmtpMailer({ transport: config.smtpUrl, from: config.mailFrom })
     : undefined;
   const mailer = overrides.mailer ?? smtp ?? createConsoleMailer();
+  const registrations = createRegistrations({
+    users,
+    mailer,
+    store: redis ? createRedisPendingStore(redis, `${prefix}signup:`) : createMemoryPendingStore(clock),
+    publicUrl: config.publicUrl,
+    onError: (err) => console.error('registration mail failed:', err),
+  });
   const toResetUser = (u: { id: string; email: string; username: string } | undefined) =>
     u && { id: u.id, email: u.email, username: u.username };
   const reset = createPasswordReset({
@@ -263,10 +278,12 @@ export async function createDemoSecurity(
     metrics,
     metricsSource: overrides.metricsSource?.(metrics) ?? metrics,
     users,
+    registrations,
     files,
     redis,
     close() {
       closing ??= (async () => {
+        await registrations.idle();
         await audit.close();
         smtp?.close();
         redis?.disconnect();

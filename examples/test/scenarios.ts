@@ -47,11 +47,19 @@ export function runDemoScenarios(framework: Framework): void {
       expect(r.status).toBe(200);
       return r.body as { accessToken: string; refreshToken: string };
     };
-    /** A fresh user, so scenarios never share sessions. */
+    /** The token of the sign-up link in the next mail. */
+    const signupToken = async (to: string) => {
+      const mail = await h.nextMail();
+      expect(mail.to).toEqual([to]);
+      return /http:\/\/demo\.test\/register\?token=([A-Za-z0-9_-]+)/.exec(mail.decoded)?.[1];
+    };
+    /** A fresh user, so scenarios never share sessions: registered, then confirmed through the mailed link. */
     const newUser = async () => {
       const n = ++userSeq;
       const user = { username: `user${n}`, email: `user${n}@example.test`, password: STRONG };
-      expect((await post('/auth/register', user)).status).toBe(201);
+      expect((await post('/auth/register', user)).status).toBe(202);
+      const token = await signupToken(user.email);
+      expect((await post('/auth/register/confirm', { token })).status).toBe(201);
       return user;
     };
     const upload = (token: string | undefined, bytes: Uint8Array, name: string, type: string) => {
@@ -86,15 +94,59 @@ export function runDemoScenarios(framework: Framework): void {
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     });
 
-    it('registers a user (201) and refuses the same username again (409 problem)', async () => {
+    it('registers through a mailed single-use link: 202 before it, 201 after, no login before it', async () => {
       const user = { username: 'alice', email: 'alice@example.test', password: STRONG };
       const r = await post('/auth/register', user);
-      expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ username: 'alice', email: 'alice@example.test' });
-      expect(r.body).not.toHaveProperty('passwordHash');
-      const again = await post('/auth/register', { ...user, email: 'other@example.test' });
-      expect(again.status).toBe(409);
-      expect(again.body.code).toBe('ERR_DEMO_USER_TAKEN');
+      expect(r.status).toBe(202);
+      const token = await signupToken(user.email);
+      expect(token).toBeDefined();
+      expect((await post('/auth/login', user)).status).toBe(401);
+      const created = await post('/auth/register/confirm', { token });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ username: 'alice', email: 'alice@example.test' });
+      expect(created.body).not.toHaveProperty('passwordHash');
+      const again = await post('/auth/register/confirm', { token });
+      expect(again.status).toBe(400);
+      expect(again.body.code).toBe('ERR_DEMO_REGISTRATION_INVALID');
+      expect(again.body.detail).toEqual(expect.any(String));
+      h.clock.advance(120_000);
+      await login('alice', STRONG);
+    });
+
+    it('answers a taken e-mail or username exactly like a new one, and mails the owner instead (no account oracle)', async () => {
+      const owner = await newUser();
+      const fresh = await post('/auth/register', {
+        username: 'carol',
+        email: 'carol@example.test',
+        password: STRONG,
+      });
+      expect(await signupToken('carol@example.test')).toBeDefined();
+      // The owner's address under another name: the owner is told, nothing is created.
+      const takenEmail = await post('/auth/register', {
+        username: 'mallory',
+        email: owner.email,
+        password: STRONG,
+      });
+      const toOwner = await h.nextMail();
+      expect(toOwner.to).toEqual([owner.email]);
+      expect(toOwner.decoded).toContain('already have one');
+      expect(toOwner.decoded).not.toMatch(/register\?token=/);
+      // The owner's username with a new address: that address is told to pick another name.
+      const takenName = await post('/auth/register', {
+        username: owner.username,
+        email: 'dave@example.test',
+        password: STRONG,
+      });
+      const toNew = await h.nextMail();
+      expect(toNew.to).toEqual(['dave@example.test']);
+      expect(toNew.decoded).toContain('is taken');
+      for (const r of [takenEmail, takenName]) {
+        expect(r.status).toBe(fresh.status);
+        expect(r.body).toEqual(fresh.body);
+        expect(r.headers.get('content-type')).toBe(fresh.headers.get('content-type'));
+      }
+      h.clock.advance(120_000);
+      expect((await post('/auth/login', { username: 'mallory', password: STRONG })).status).toBe(401);
     });
 
     it('refuses a weak password at registration with 422 listing every failure by code', async () => {
