@@ -84,8 +84,8 @@ export function createRedisPendingStore(redis: Redis, prefix: string): PendingSt
 
 function mail(to: string, subject: string, lines: string[]) {
   const text = lines.join('\n\n');
-  const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return { to, subject, text, html: lines.map((l) => `<p>${escape(l)}</p>`).join('\n') };
+  const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return { to, subject, text, html: lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n') };
 }
 
 export function createRegistrations(options: RegistrationOptions): Registrations {
