@@ -5,10 +5,10 @@
  */
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type VerifyOptions, verifyFiles } from '@portcullis/audit';
+import { runCli, type VerifyOptions, verifyFiles } from '@portcullis/audit';
 import { createManualClock } from '@portcullis/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoSecurity, type DemoSecurity } from '../src/security.ts';
@@ -66,6 +66,30 @@ describe('the demo audit log, with checkpoints on by default', () => {
     expect(report.issue).toBeUndefined();
     expect(report.ok).toBe(true);
     expect(report.chains.length).toBe(2);
+  });
+
+  it("verifies with the CLI as docs/demo.md shows: every data file, every writer's checkpoints", async () => {
+    const dir = h.sec.config.auditDir;
+    const names = (await readdir(dir)).sort();
+    const keys = join(dir, '..', 'audit-keys.json');
+    await writeFile(keys, JSON.stringify({ demo: Buffer.from(h.sec.auditKey.secret).toString('base64url') }));
+    const cps = names.filter((n) => /^demo-.*\.checkpoints\.jsonl$/.test(n));
+    expect(cps).toHaveLength(2);
+    const out: string[] = [];
+    const code = await runCli(
+      [
+        'verify',
+        '--keys',
+        keys,
+        '--public-key',
+        join(dir, 'checkpoints.pub.pem'),
+        ...cps.flatMap((n) => ['--checkpoints', join(dir, n)]),
+        ...names.filter((n) => /^demo-.*-\d{6}\.jsonl/.test(n)).map((n) => join(dir, n)),
+      ],
+      { out: (t) => void out.push(t), err: (t) => void out.push(t), env: {} },
+    );
+    expect(out.join(''), out.join('')).toMatch(/chain/);
+    expect(code).toBe(0);
   });
 
   it('detects a cut tail (truncated) and an emptied writer file (missing-chain)', async () => {
