@@ -25,6 +25,8 @@ export function createExpressApp(s: DemoSecurity): Express {
         clientAddress: s.clientAddress(clientAddressInput(req)).address,
       }),
       store: (file, req) => routes.storeUpload(file, authClaims(req)),
+      // One request, one outcome: a request refused after a file was stored leaves nothing behind.
+      remove: (stored) => routes.removeUpload(stored),
     },
     audit: s.audit,
   });

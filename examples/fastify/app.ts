@@ -40,6 +40,8 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
       }),
       store: (file, request) =>
         routes.storeUpload(file as typeof file & { content: Readable }, authClaims(request)),
+      // One request, one outcome: a request refused after a file was stored leaves nothing behind.
+      remove: (stored) => routes.removeUpload(stored),
     },
     audit: s.audit,
   });

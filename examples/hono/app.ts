@@ -40,6 +40,8 @@ export function createHonoApp(s: DemoSecurity): Hono {
           { ...file, content: new Uint8Array(await file.content.arrayBuffer()) },
           authClaims(c),
         ),
+      // One request, one outcome: a request refused after a file was stored leaves nothing behind.
+      remove: (stored) => routes.removeUpload(stored),
     },
     audit: s.audit,
   });

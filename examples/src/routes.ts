@@ -126,6 +126,8 @@ export interface DemoRoutes {
     file: AcceptedUpload<Readable | Uint8Array>,
     claims: AccessTokenClaims | undefined,
   ): Promise<StoredFile>;
+  /** `remove` of the upload guard: a file of a request that failed after it was stored. */
+  removeUpload(file: StoredUpload<unknown>): Promise<void>;
   uploaded(files: readonly StoredUpload<unknown>[] | undefined): RouteResult;
   download(id: string | undefined, claims: AccessTokenClaims | undefined): Promise<FileDownload>;
   /** Creates the demo user unless it exists (its password goes through the policy like any other). */
@@ -230,6 +232,8 @@ export function createDemoRoutes(sec: DemoSecurity): DemoRoutes {
         file.storageName.split('.')[0],
       );
     },
+
+    removeUpload: (file) => sec.files.remove(file.stored as StoredFile),
 
     uploaded(files) {
       const first = files?.find((f) => f.field === 'file');
