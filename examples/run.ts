@@ -5,7 +5,7 @@
  */
 
 import cluster from 'node:cluster';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { clusterMetricsSource, relayClusterMetrics } from './src/cluster-metrics.ts';
 import { type DemoConfig, readConfig } from './src/config.ts';
 import { createDemoRoutes } from './src/routes.ts';
@@ -72,6 +72,11 @@ function primary(config: DemoConfig): void {
   const env = {
     TOKEN_SECRET: config.tokenSecret ?? randomBytes(32).toString('base64url'),
     AUDIT_HMAC_KEY: config.auditKey ?? randomBytes(32).toString('base64url'),
+    AUDIT_CHECKPOINT_KEY:
+      config.auditCheckpointKey ??
+      generateKeyPairSync('ed25519')
+        .privateKey.export({ format: 'der', type: 'pkcs8' })
+        .toString('base64url'),
   };
   relayClusterMetrics();
   let listening = 0;

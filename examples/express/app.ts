@@ -25,6 +25,8 @@ export function createExpressApp(s: DemoSecurity): Express {
         clientAddress: s.clientAddress(clientAddressInput(req)).address,
       }),
       store: (file, req) => routes.storeUpload(file, authClaims(req)),
+      // One request, one outcome: a request refused after a file was stored leaves nothing behind.
+      remove: (stored) => routes.removeUpload(stored),
     },
     audit: s.audit,
   });
@@ -53,6 +55,11 @@ export function createExpressApp(s: DemoSecurity): Express {
     json,
     sec.passwordPolicy(),
     route((req) => routes.register(req.body)),
+  );
+  app.post(
+    '/auth/register/confirm',
+    json,
+    route((req) => routes.confirmRegistration(req.body)),
   );
   app.post(
     '/auth/login',

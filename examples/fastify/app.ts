@@ -14,12 +14,15 @@ import {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
+import { serverTimeouts } from '../src/timeouts.ts';
 
 /** Builds the Fastify app over the demo's modules (call `ready()` or `listen()` on it). */
 export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance> {
   const routes = createDemoRoutes(s);
   // trustProxy stays off: the client address is core's resolver's job (TRUST_PROXY).
-  const app = Fastify({ ...portcullisServerOptions(), bodyLimit: 16 * 1024 });
+  // Slow clients are cut off (Fastify's requestTimeout is 0, off, by default): see timeouts.ts.
+  const { requestTimeout, ...http } = serverTimeouts(s.config);
+  const app = Fastify({ ...portcullisServerOptions(), bodyLimit: 16 * 1024, requestTimeout, http });
   await app.register(multipart);
   await app.register(portcullis, {
     context: s.context,
@@ -37,6 +40,8 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
       }),
       store: (file, request) =>
         routes.storeUpload(file as typeof file & { content: Readable }, authClaims(request)),
+      // One request, one outcome: a request refused after a file was stored leaves nothing behind.
+      remove: (stored) => routes.removeUpload(stored),
     },
     audit: s.audit,
   });
@@ -59,6 +64,10 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
     '/auth/register',
     { preHandler: sec.passwordPolicy() },
     route((request) => routes.register(request.body)),
+  );
+  app.post(
+    '/auth/register/confirm',
+    route((request) => routes.confirmRegistration(request.body)),
   );
   app.post(
     '/auth/login',

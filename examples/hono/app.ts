@@ -36,6 +36,8 @@ export function createHonoApp(s: DemoSecurity): Hono {
         clientAddress: s.clientAddress(clientAddressInput(c)).address,
       }),
       store: (file, c) => routes.storeUpload(file, authClaims(c)),
+      // One request, one outcome: a request refused after a file was stored leaves nothing behind.
+      remove: (stored) => routes.removeUpload(stored),
     },
     audit: s.audit,
   });
@@ -59,6 +61,9 @@ export function createHonoApp(s: DemoSecurity): Hono {
   app.get('/health', (c) => send(c, routes.health()));
   app.post('/auth/register', jsonLimit, sec.passwordPolicy(), async (c) =>
     send(c, await routes.register(await json(c))),
+  );
+  app.post('/auth/register/confirm', jsonLimit, async (c) =>
+    send(c, await routes.confirmRegistration(await json(c))),
   );
   app.post('/auth/login', jsonLimit, async (c) =>
     send(c, await routes.login(await json(c), clientAddressInput(c))),

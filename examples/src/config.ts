@@ -32,6 +32,8 @@ export interface DemoConfig {
   demoUser: { username: string; email: string; password: string };
   /** HMAC key for the audit chain; generated per start when unset (documented as demo-only). */
   auditKey: string | undefined;
+  /** Ed25519 key (PKCS#8 DER, base64url) signing the audit checkpoints; generated per start when unset. */
+  auditCheckpointKey: string | undefined;
   /**
    * HS256 secret of the access tokens (base64url, at least 32 bytes). Generated per start when
    * unset; `run.ts` generates it once in the cluster primary so every worker shares it.
@@ -39,6 +41,13 @@ export interface DemoConfig {
   tokenSecret: string | undefined;
   /** Largest upload accepted, in bytes. */
   maxUploadBytes: number;
+  /**
+   * Longest a request may take to arrive whole, headers and body (slow uploads, slowloris):
+   * past it the server answers 408 and closes the connection. A slow handler is not cut off.
+   */
+  requestTimeoutMs: number;
+  /** Longest the request headers may take to arrive (at most `requestTimeoutMs`). */
+  headersTimeoutMs: number;
 }
 
 const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'hono'];
@@ -49,6 +58,13 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return n;
+}
+
+/** REQUEST_TIMEOUT_MS (default 60 s: a 10 MiB upload at ~1.5 Mbit/s) and HEADERS_TIMEOUT_MS (10 s). */
+function timeouts(env: NodeJS.ProcessEnv): Pick<DemoConfig, 'requestTimeoutMs' | 'headersTimeoutMs'> {
+  const requestTimeoutMs = int('REQUEST_TIMEOUT_MS', env.REQUEST_TIMEOUT_MS, 60_000, 100, 3_600_000);
+  const headers = int('HEADERS_TIMEOUT_MS', env.HEADERS_TIMEOUT_MS, 10_000, 100, 3_600_000);
+  return { requestTimeoutMs, headersTimeoutMs: Math.min(headers, requestTimeoutMs) };
 }
 
 /** Reads the demo configuration; throws a readable error for a bad value. */
@@ -81,7 +97,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
       password: env.DEMO_PASSWORD ?? 'Correct-Horse-Battery-9',
     },
     auditKey: env.AUDIT_HMAC_KEY || undefined,
+    auditCheckpointKey: env.AUDIT_CHECKPOINT_KEY || undefined,
     tokenSecret: env.TOKEN_SECRET || undefined,
     maxUploadBytes: int('MAX_UPLOAD_BYTES', env.MAX_UPLOAD_BYTES, 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    ...timeouts(env),
   };
 }

@@ -30,6 +30,8 @@ export interface FileStorage {
   /** Metadata of a stored file, or undefined (ids are validated: no path can be smuggled in). */
   stat(id: string): Promise<StoredFile | undefined>;
   open(file: StoredFile): Readable;
+  /** Deletes a stored file and its metadata (an upload whose request failed after it was stored). */
+  remove(file: StoredFile): Promise<void>;
 }
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -70,5 +72,10 @@ export async function createFileStorage(dataDir: string): Promise<FileStorage> {
       }
     },
     open: (file) => createReadStream(pathOf(file.id, file.ext)),
+    async remove(file) {
+      if (!ID.test(file.id)) return;
+      await rm(join(dir, `${file.id}.json`), { force: true });
+      await rm(pathOf(file.id, file.ext), { force: true });
+    },
   };
 }

@@ -19,19 +19,42 @@ import type { StoredFile } from './files.ts';
 import type { DemoSecurity } from './security.ts';
 
 /** Errors of the demo application itself (listed in docs/errors.md). */
-export type DemoErrorCode = 'ERR_DEMO_INVALID_CREDENTIALS' | 'ERR_DEMO_USER_TAKEN' | 'ERR_DEMO_NOT_FOUND';
+export type DemoErrorCode =
+  | 'ERR_DEMO_INVALID_CREDENTIALS'
+  | 'ERR_DEMO_USER_TAKEN'
+  | 'ERR_DEMO_REGISTRATION_INVALID'
+  | 'ERR_DEMO_NOT_FOUND';
 
 const DEMO_ERRORS: Record<DemoErrorCode, [number, string]> = {
   ERR_DEMO_INVALID_CREDENTIALS: [401, 'Invalid username or password'],
-  ERR_DEMO_USER_TAKEN: [409, 'Username or e-mail already registered'],
+  ERR_DEMO_USER_TAKEN: [409, 'Username already registered'],
+  ERR_DEMO_REGISTRATION_INVALID: [400, 'Invalid or expired registration link'],
   ERR_DEMO_NOT_FOUND: [404, 'Not Found'],
+};
+
+/**
+ * The login failure's challenge: a 401 must carry `WWW-Authenticate` (RFC 9110 section 15.5.2).
+ * Credentials go in the JSON body, which no registered HTTP scheme describes, so the scheme
+ * names the form; browsers ignore a scheme they do not know (no Basic dialog pops up).
+ */
+export const LOGIN_CHALLENGE = 'FormBased realm="portcullis-demo"';
+
+const DEMO_HEADERS: Partial<Record<DemoErrorCode, Record<string, string>>> = {
+  ERR_DEMO_INVALID_CREDENTIALS: { 'WWW-Authenticate': LOGIN_CHALLENGE },
+};
+
+const DEMO_DETAILS: Record<DemoErrorCode, string> = {
+  ERR_DEMO_INVALID_CREDENTIALS: 'the username or the password is wrong',
+  ERR_DEMO_USER_TAKEN: 'the username was taken since the link was sent: sign up again with another one',
+  ERR_DEMO_REGISTRATION_INVALID: 'the link is unknown, expired or already used: sign up again',
+  ERR_DEMO_NOT_FOUND: 'no such resource',
 };
 
 /** A demo error: a PortcullisError, so every adapter answers it as problem+json. */
 export class DemoError extends PortcullisError<DemoErrorCode> {
   constructor(code: DemoErrorCode, detail?: string) {
     const [status, title] = DEMO_ERRORS[code];
-    super(code, status, title, detail === undefined ? {} : { detail });
+    super(code, status, title, { detail: detail ?? DEMO_DETAILS[code], headers: DEMO_HEADERS[code] });
     this.name = 'DemoError';
   }
 }
@@ -79,10 +102,19 @@ function fields<K extends string>(body: unknown, names: readonly K[]): Record<K,
   return out;
 }
 
+/** The answer to every registration request. */
+const REGISTRATION_ACCEPTED = {
+  status: 'pending',
+  detail: 'check your inbox: the link in the mail creates the account',
+} as const;
+
 /** The demo's routes, bound to its modules. */
 export interface DemoRoutes {
   health(): RouteResult;
+  /** Same 202 whether the username or address is new or taken; the rest goes by mail. */
   register(body: unknown): Promise<RouteResult>;
+  /** Follows the mailed link: 201 with the new account. */
+  confirmRegistration(body: unknown): Promise<RouteResult>;
   login(body: unknown, client: ClientAddressInput): Promise<RouteResult>;
   refresh(body: unknown): Promise<RouteResult>;
   logout(headers: HeaderSource): Promise<RouteResult>;
@@ -94,6 +126,8 @@ export interface DemoRoutes {
     file: AcceptedUpload<Readable | Uint8Array>,
     claims: AccessTokenClaims | undefined,
   ): Promise<StoredFile>;
+  /** `remove` of the upload guard: a file of a request that failed after it was stored. */
+  removeUpload(file: StoredUpload<unknown>): Promise<void>;
   uploaded(files: readonly StoredUpload<unknown>[] | undefined): RouteResult;
   download(id: string | undefined, claims: AccessTokenClaims | undefined): Promise<FileDownload>;
   /** Creates the demo user unless it exists (its password goes through the policy like any other). */
@@ -122,7 +156,17 @@ export function createDemoRoutes(sec: DemoSecurity): DemoRoutes {
     async register(body) {
       // The password policy already ran (the adapter's passwordPolicy middleware, 422 on failure).
       const { username, email, password } = fields(body, ['username', 'email', 'password']);
-      const user = await sec.users.create({ username, email, passwordHash: await hashPassword(password) });
+      // The same work and the same answer whoever owns the name or address (no account oracle):
+      // the hash always, the lookups and the mail after the answer.
+      sec.registrations.request({ username, email, passwordHash: await hashPassword(password) });
+      return { status: 202, body: REGISTRATION_ACCEPTED };
+    },
+
+    async confirmRegistration(body) {
+      const { token } = fields(body, ['token']);
+      const pending = await sec.registrations.confirm(token);
+      if (!pending) throw new DemoError('ERR_DEMO_REGISTRATION_INVALID');
+      const user = await sec.users.create(pending);
       if (user === 'taken') throw new DemoError('ERR_DEMO_USER_TAKEN');
       return { status: 201, body: { id: user.id, username: user.username, email: user.email } };
     },
@@ -188,6 +232,8 @@ export function createDemoRoutes(sec: DemoSecurity): DemoRoutes {
         file.storageName.split('.')[0],
       );
     },
+
+    removeUpload: (file) => sec.files.remove(file.stored as StoredFile),
 
     uploaded(files) {
       const first = files?.find((f) => f.field === 'file');

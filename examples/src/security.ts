@@ -4,7 +4,15 @@
  * default; with REDIS_URL every piece of shared state (limits, revocations, refresh families,
  * reset tokens, users) lives in Redis so that N workers agree.
  */
-import { randomBytes } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type AuditLog,
   type AuditSink,
@@ -53,6 +61,12 @@ import { createKeySet, createTokenService, type TokenService } from '@portcullis
 import type { Cluster, Redis } from 'ioredis';
 import type { DemoConfig } from './config.ts';
 import { createFileStorage, type FileStorage } from './files.ts';
+import {
+  createMemoryPendingStore,
+  createRedisPendingStore,
+  createRegistrations,
+  type Registrations,
+} from './registration.ts';
 import { createMemoryUsers, createRedisUsers, type UserRepository } from './users.ts';
 
 /** Everything the routes need, built once per process. */
@@ -74,10 +88,14 @@ export interface DemoSecurity {
   readonly auditSink: FileSink | undefined;
   /** Key id and secret of the audit chain, to verify it. */
   readonly auditKey: { kid: string; secret: Uint8Array };
+  /** Public key of the audit checkpoints (also written to `$AUDIT_DIR/checkpoints.pub.pem`). */
+  readonly auditCheckpointKey: KeyObject;
   readonly metrics: Metrics;
   /** What `/metrics` renders: this process's metrics, or the cluster sum in a worker. */
   readonly metricsSource: MetricsSource;
   readonly users: UserRepository;
+  /** Sign-up without an account oracle: same 202 for every request, the rest by mail. */
+  readonly registrations: Registrations;
   readonly files: FileStorage;
   readonly redis: Redis | Cluster | undefined;
   /** Flushes the audit log and closes Redis and the mailer. Idempotent. */
@@ -104,6 +122,19 @@ function secretFrom(name: string, value: string | undefined): Uint8Array {
   const bytes = Buffer.from(value, 'base64url');
   if (bytes.length < 32) throw new Error(`${name} must be at least 32 bytes, base64url encoded`);
   return bytes;
+}
+
+/** The Ed25519 key that signs the audit checkpoints: PKCS#8 DER, base64url; generated when unset. */
+function checkpointKeyFrom(value: string | undefined): KeyObject {
+  if (value === undefined) return generateKeyPairSync('ed25519').privateKey;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: Buffer.from(value, 'base64url'), format: 'der', type: 'pkcs8' });
+  } catch {
+    throw new Error('AUDIT_CHECKPOINT_KEY must be an Ed25519 private key, PKCS#8 DER, base64url encoded');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error('AUDIT_CHECKPOINT_KEY must be an Ed25519 key');
+  return key;
 }
 
 /**
@@ -175,6 +206,13 @@ export async function createDemoSecurity(
     ? createSmtpMailer({ transport: config.smtpUrl, from: config.mailFrom })
     : undefined;
   const mailer = overrides.mailer ?? smtp ?? createConsoleMailer();
+  const registrations = createRegistrations({
+    users,
+    mailer,
+    store: redis ? createRedisPendingStore(redis, `${prefix}signup:`) : createMemoryPendingStore(clock),
+    publicUrl: config.publicUrl,
+    onError: (err) => console.error('registration mail failed:', err),
+  });
   const toResetUser = (u: { id: string; email: string; username: string } | undefined) =>
     u && { id: u.id, email: u.email, username: u.username };
   const reset = createPasswordReset({
@@ -201,10 +239,20 @@ export async function createDemoSecurity(
 
   const auditKey = { kid: 'demo', secret: secretFrom('AUDIT_HMAC_KEY', config.auditKey) };
   const auditSink = overrides.auditSink ? undefined : createFileSink({ dir: config.auditDir, name: 'demo' });
+  // Signed checkpoints on by default: each worker's chain and head, signed every 10 s of activity
+  // and at close, so a cut tail or a deleted worker file is detected (docs/audit.md).
+  const checkpointKey = checkpointKeyFrom(config.auditCheckpointKey);
+  const auditCheckpointKey = createPublicKey(checkpointKey);
+  await mkdir(config.auditDir, { recursive: true });
+  await writeFile(
+    join(config.auditDir, 'checkpoints.pub.pem'),
+    auditCheckpointKey.export({ format: 'pem', type: 'spki' }),
+  );
   const audit = createAuditLog({
     app: 'portcullis-demo',
     sink: overrides.auditSink ?? (auditSink as FileSink),
     key: auditKey,
+    checkpoints: { privateKey: checkpointKey, kid: 'demo-checkpoints', everyMs: 10_000 },
     events,
     clock,
   });
@@ -226,13 +274,16 @@ export async function createDemoSecurity(
     audit,
     auditSink,
     auditKey,
+    auditCheckpointKey,
     metrics,
     metricsSource: overrides.metricsSource?.(metrics) ?? metrics,
     users,
+    registrations,
     files,
     redis,
     close() {
       closing ??= (async () => {
+        await registrations.idle();
         await audit.close();
         smtp?.close();
         redis?.disconnect();

@@ -2,7 +2,7 @@
  * Starts one flavour of the demo on a port (0: any free port) and returns its URL and a close
  * function. Used by run.ts, the end-to-end suite and the HTTP benchmark alike.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createExpressApp } from '../express/app.ts';
@@ -10,6 +10,7 @@ import { createFastifyApp } from '../fastify/app.ts';
 import { createHonoApp } from '../hono/app.ts';
 import type { Framework } from './config.ts';
 import type { DemoSecurity } from './security.ts';
+import { serverTimeouts } from './timeouts.ts';
 
 /** A running demo server. */
 export interface RunningDemo {
@@ -46,14 +47,18 @@ export async function startDemoServer(
     close = () => app.close();
   } else if (framework === 'express') {
     const app = createExpressApp(sec);
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    server = createServer(serverTimeouts(sec.config), app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject).listen(port, host, () => resolve());
     });
     close = () => closeServer(server);
   } else {
     const app = createHonoApp(sec);
     server = await new Promise<Server>((resolve) => {
-      const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(s as Server)) as Server;
+      const s = serve(
+        { fetch: app.fetch, port, hostname: host, serverOptions: serverTimeouts(sec.config) },
+        () => resolve(s as Server),
+      ) as Server;
     });
     close = () => closeServer(server);
   }

@@ -37,6 +37,15 @@ describe('readConfig', () => {
     });
   });
 
+  it('bounds slow clients by default (60 s a request, 10 s its headers, never more than the request)', () => {
+    expect(readConfig({})).toMatchObject({ requestTimeoutMs: 60_000, headersTimeoutMs: 10_000 });
+    expect(readConfig({ REQUEST_TIMEOUT_MS: '2000', HEADERS_TIMEOUT_MS: '5000' })).toMatchObject({
+      requestTimeoutMs: 2000,
+      headersTimeoutMs: 2000,
+    });
+    expect(() => readConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS must be an integer/);
+  });
+
   it('refuses an unknown framework and out-of-range numbers with a readable error', () => {
     expect(() => readConfig({ FRAMEWORK: 'koa' })).toThrow(/FRAMEWORK must be one of/);
     expect(() => readConfig({ PORT: '70000' })).toThrow(/PORT must be an integer/);

@@ -2,8 +2,10 @@
  * The end-to-end scenario table of the demo API, written once and run against each flavour
  * (e2e-express / e2e-fastify / e2e-hono) over real HTTP on loopback, so the three cannot drift.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { verifyFiles } from '@portcullis/audit';
+import { hashPassword } from '@portcullis/password';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { elf, pdf, png } from '../../packages/mime-guard/test/fixtures.ts';
 import type { Framework } from '../src/config.ts';
@@ -47,11 +49,23 @@ export function runDemoScenarios(framework: Framework): void {
       expect(r.status).toBe(200);
       return r.body as { accessToken: string; refreshToken: string };
     };
-    /** A fresh user, so scenarios never share sessions. */
+    /** The token of the sign-up link in the next mail. */
+    const signupToken = async (to: string) => {
+      const mail = await h.nextMail();
+      expect(mail.to).toEqual([to]);
+      return /http:\/\/demo\.test\/register\?token=([A-Za-z0-9_-]+)/.exec(mail.decoded)?.[1];
+    };
+    /**
+     * A fresh user, so scenarios never share sessions. Created in the repository with one shared
+     * hash (the sign-up over HTTP has its own scenarios): a scrypt per user is slow on a loaded machine.
+     */
+    let strongHash: Promise<string> | undefined;
     const newUser = async () => {
       const n = ++userSeq;
       const user = { username: `user${n}`, email: `user${n}@example.test`, password: STRONG };
-      expect((await post('/auth/register', user)).status).toBe(201);
+      strongHash ??= hashPassword(STRONG);
+      const { username, email } = user;
+      expect(await h.sec.users.create({ username, email, passwordHash: await strongHash })).not.toBe('taken');
       return user;
     };
     const upload = (token: string | undefined, bytes: Uint8Array, name: string, type: string) => {
@@ -86,15 +100,59 @@ export function runDemoScenarios(framework: Framework): void {
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     });
 
-    it('registers a user (201) and refuses the same username again (409 problem)', async () => {
+    it('registers through a mailed single-use link: 202 before it, 201 after, no login before it', async () => {
       const user = { username: 'alice', email: 'alice@example.test', password: STRONG };
       const r = await post('/auth/register', user);
-      expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ username: 'alice', email: 'alice@example.test' });
-      expect(r.body).not.toHaveProperty('passwordHash');
-      const again = await post('/auth/register', { ...user, email: 'other@example.test' });
-      expect(again.status).toBe(409);
-      expect(again.body.code).toBe('ERR_DEMO_USER_TAKEN');
+      expect(r.status).toBe(202);
+      const token = await signupToken(user.email);
+      expect(token).toBeDefined();
+      expect((await post('/auth/login', user)).status).toBe(401);
+      const created = await post('/auth/register/confirm', { token });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ username: 'alice', email: 'alice@example.test' });
+      expect(created.body).not.toHaveProperty('passwordHash');
+      const again = await post('/auth/register/confirm', { token });
+      expect(again.status).toBe(400);
+      expect(again.body.code).toBe('ERR_DEMO_REGISTRATION_INVALID');
+      expect(again.body.detail).toEqual(expect.any(String));
+      h.clock.advance(120_000);
+      await login('alice', STRONG);
+    });
+
+    it('answers a taken e-mail or username exactly like a new one, and mails the owner instead (no account oracle)', async () => {
+      const owner = await newUser();
+      const fresh = await post('/auth/register', {
+        username: 'carol',
+        email: 'carol@example.test',
+        password: STRONG,
+      });
+      expect(await signupToken('carol@example.test')).toBeDefined();
+      // The owner's address under another name: the owner is told, nothing is created.
+      const takenEmail = await post('/auth/register', {
+        username: 'mallory',
+        email: owner.email,
+        password: STRONG,
+      });
+      const toOwner = await h.nextMail();
+      expect(toOwner.to).toEqual([owner.email]);
+      expect(toOwner.decoded).toContain('already have one');
+      expect(toOwner.decoded).not.toMatch(/register\?token=/);
+      // The owner's username with a new address: that address is told to pick another name.
+      const takenName = await post('/auth/register', {
+        username: owner.username,
+        email: 'dave@example.test',
+        password: STRONG,
+      });
+      const toNew = await h.nextMail();
+      expect(toNew.to).toEqual(['dave@example.test']);
+      expect(toNew.decoded).toContain('is taken');
+      for (const r of [takenEmail, takenName]) {
+        expect(r.status).toBe(fresh.status);
+        expect(r.body).toEqual(fresh.body);
+        expect(r.headers.get('content-type')).toBe(fresh.headers.get('content-type'));
+      }
+      h.clock.advance(120_000);
+      expect((await post('/auth/login', { username: 'mallory', password: STRONG })).status).toBe(401);
     });
 
     it('refuses a weak password at registration with 422 listing every failure by code', async () => {
@@ -135,6 +193,10 @@ export function runDemoScenarios(framework: Framework): void {
       expect(unknown.status).toBe(401);
       expect(wrong.headers.get('content-type')).toMatch(PROBLEM);
       expect(wrong.body).toEqual(unknown.body);
+      expect(wrong.body.detail).toEqual(expect.any(String));
+      // RFC 9110 section 15.5.2: every 401 carries a challenge.
+      expect(wrong.headers.get('www-authenticate')).toBe('FormBased realm="portcullis-demo"');
+      expect(unknown.headers.get('www-authenticate')).toBe(wrong.headers.get('www-authenticate'));
     });
 
     it('refuses the 6th login in a minute with 429, Retry-After and RateLimit headers', async () => {
@@ -184,6 +246,7 @@ export function runDemoScenarios(framework: Framework): void {
       const none = await call('GET', '/me');
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(none.body.detail).toEqual(expect.any(String));
       expect((await call('GET', '/me', bearer(`${accessToken}x`))).status).toBe(401);
     });
 
@@ -290,6 +353,19 @@ export function runDemoScenarios(framework: Framework): void {
       expect((await upload(undefined, png(), 'a.png', 'image/png')).status).toBe(401);
     });
 
+    it('takes one file per request: two PNGs are refused with 413 and neither is stored', async () => {
+      const user = await newUser();
+      const { accessToken } = await login(user.username, user.password);
+      const dir = join(h.sec.config.dataDir, 'files');
+      const before = (await readdir(dir)).length;
+      const form = new FormData();
+      for (const name of ['a.png', 'b.png']) form.append('file', new Blob([new Uint8Array(png())]), name);
+      const r = await call('POST', '/files', { body: form, ...bearer(accessToken) });
+      expect(r.status).toBe(413);
+      expect(r.headers.get('content-type')).toMatch(PROBLEM);
+      expect(await readdir(dir)).toHaveLength(before);
+    });
+
     it('writes every file read and write to the audit log, with the user, and the chain verifies', async () => {
       const user = await newUser();
       const { accessToken } = await login(user.username, user.password);
@@ -327,7 +403,12 @@ export function runDemoScenarios(framework: Framework): void {
 
     it('guards /metrics with the METRICS_TOKEN bearer and serves Prometheus text to it', async () => {
       expect((await call('GET', '/metrics')).status).toBe(401);
-      expect((await call('GET', '/metrics', bearer('wrong-token-wrong-token'))).status).toBe(401);
+      const none = await call('GET', '/metrics');
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      const wrong = await call('GET', '/metrics', bearer('wrong-token-wrong-token'));
+      expect(wrong.status).toBe(401);
+      // RFC 6750 section 3.1: a wrong token is an invalid_token, a missing one gets the bare challenge.
+      expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="metrics", error="invalid_token"');
       const r = await call('GET', '/metrics', bearer(METRICS_TOKEN));
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -1,5 +1,5 @@
 export { type ClusterAggregatorOptions, createClusterAggregator, exposeToCluster } from './cluster.js';
-export { MetricsError, type MetricsErrorCode } from './errors.js';
+export { MetricsError, type MetricsErrorCode, type MetricsErrorOptions } from './errors.js';
 export {
   type Exposition,
   type ExpositionFormat,

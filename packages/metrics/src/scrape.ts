@@ -109,7 +109,12 @@ export function createScrapeHandler(options: ScrapeHandlerOptions): ScrapeHandle
       if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
         return {
           ok: false,
-          error: new MetricsError('ERR_METRICS_UNAUTHORIZED', 'missing or wrong bearer token'),
+          error: match
+            ? new MetricsError('ERR_METRICS_UNAUTHORIZED', 'wrong bearer token', { invalidToken: true })
+            : new MetricsError(
+                'ERR_METRICS_UNAUTHORIZED',
+                'no bearer token was sent: send it as "Authorization: Bearer <token>"',
+              ),
         };
       }
     }

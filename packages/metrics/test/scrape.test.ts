@@ -61,6 +61,19 @@ describe('createScrapeHandler', () => {
     }
   });
 
+  it('challenges a wrong token with error="invalid_token" and a missing one with the bare challenge (RFC 6750 3.1)', async () => {
+    const scrape = createScrapeHandler({ source: source(), token: TOKEN });
+    const challenge = async (headers: Record<string, string>) => {
+      const r = await scrape({ remoteAddress: '127.0.0.1', headers });
+      return r.ok ? undefined : r.error.headers['WWW-Authenticate'];
+    };
+    expect(await challenge({})).toBe('Bearer realm="metrics"');
+    expect(await challenge({ authorization: `Basic ${TOKEN}` })).toBe('Bearer realm="metrics"');
+    expect(await challenge({ authorization: `Bearer ${TOKEN}x` })).toBe(
+      'Bearer realm="metrics", error="invalid_token"',
+    );
+  });
+
   it('checks both the token and the allow-list when both are configured', async () => {
     const scrape = createScrapeHandler({ source: source(), token: TOKEN, allow: ['private'] });
     const headers = { authorization: `Bearer ${TOKEN}` };

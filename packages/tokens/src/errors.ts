@@ -20,6 +20,11 @@ const TITLES: Record<TokenErrorCode, string> = {
   ERR_TOKEN_REUSED: 'Refresh token reused',
 };
 
+/** Detail of an error raised without one: every problem answer says what to fix. */
+const DEFAULT_DETAILS: Partial<Record<TokenErrorCode, string>> = {
+  ERR_TOKEN_MISSING: 'no access token was sent: send it as "Authorization: Bearer <token>"',
+};
+
 /**
  * `WWW-Authenticate` value for a refused token. RFC 6750 section 3.1: a request without
  * credentials gets the bare challenge (no error code); a bad token gets `invalid_token`.
@@ -50,7 +55,7 @@ export class TokenError extends PortcullisError<TokenErrorCode> {
     const { realm, ...rest } = options;
     super(code, 401, TITLES[code], {
       ...rest,
-      detail,
+      detail: detail ?? DEFAULT_DETAILS[code],
       headers: { 'WWW-Authenticate': challenge(code, realm) },
     });
     this.name = 'TokenError';
