@@ -2,7 +2,7 @@
  * The demo API, Express flavour. The whole security set-up is the `portcullis(...)` call; the
  * routes below only translate requests to the shared application logic in ../src/routes.ts.
  */
-import { authClaims, clientAddressInput, portcullis } from '@portcullis/express';
+import { authClaims, clientAddressInput, jsonBody, portcullis } from '@portcullis/express';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
@@ -27,6 +27,8 @@ export function createExpressApp(s: DemoSecurity): Express {
       store: (file, req) => routes.storeUpload(file, authClaims(req)),
       // One request, one outcome: a request refused after a file was stored leaves nothing behind.
       remove: (stored) => routes.removeUpload(stored),
+      // Files only in the `file` field: one elsewhere is a 400 and never stored.
+      fields: ['file'],
     },
     audit: s.audit,
   });
@@ -35,7 +37,8 @@ export function createExpressApp(s: DemoSecurity): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false); // the client address is core's resolver's job (TRUST_PROXY)
   app.use(sec);
-  const json = express.json({ limit: '16kb' });
+  // JSON only: another media type is a 415 (a cross-site form post needs no preflight).
+  const json = jsonBody({ limit: '16kb' });
   const send = (res: Response, r: RouteResult) => {
     res.status(r.status).set(r.headers ?? {});
     if (r.body === undefined) res.end();

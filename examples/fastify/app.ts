@@ -23,6 +23,8 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
   // Slow clients are cut off (Fastify's requestTimeout is 0, off, by default): see timeouts.ts.
   const { requestTimeout, ...http } = serverTimeouts(s.config);
   const app = Fastify({ ...portcullisServerOptions(), bodyLimit: 16 * 1024, requestTimeout, http });
+  // JSON routes only: a text/plain body is a 415 like any other non-JSON type (no CSRF by form post).
+  app.removeContentTypeParser('text/plain');
   await app.register(multipart);
   await app.register(portcullis, {
     context: s.context,
@@ -42,6 +44,8 @@ export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance
         routes.storeUpload(file as typeof file & { content: Readable }, authClaims(request)),
       // One request, one outcome: a request refused after a file was stored leaves nothing behind.
       remove: (stored) => routes.removeUpload(stored),
+      // Files only in the `file` field: one elsewhere is a 400 and never stored.
+      fields: ['file'],
     },
     audit: s.audit,
   });

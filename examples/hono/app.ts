@@ -4,19 +4,14 @@
  */
 import { Readable } from 'node:stream';
 import { InputError } from '@portcullis/core';
-import { authClaims, clientAddressInput, portcullis, problemResponse } from '@portcullis/hono';
+import { authClaims, clientAddressInput, portcullis, problemResponse, readJsonBody } from '@portcullis/hono';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
 
-async function json(c: Context): Promise<unknown> {
-  try {
-    return await c.req.json();
-  } catch {
-    throw new InputError('ERR_INPUT_INVALID', 'body must be JSON');
-  }
-}
+/** The JSON body: malformed is a 400, another media type a 415 (as on Express and Fastify). */
+const json = (c: Context): Promise<unknown> => readJsonBody(c);
 
 /** Builds the Hono app over the demo's modules (serve it with @hono/node-server). */
 export function createHonoApp(s: DemoSecurity): Hono {
@@ -38,6 +33,8 @@ export function createHonoApp(s: DemoSecurity): Hono {
       store: (file, c) => routes.storeUpload(file, authClaims(c)),
       // One request, one outcome: a request refused after a file was stored leaves nothing behind.
       remove: (stored) => routes.removeUpload(stored),
+      // Files only in the `file` field: one elsewhere is a 400 and never stored.
+      fields: ['file'],
     },
     audit: s.audit,
   });

@@ -17,6 +17,10 @@ export interface FastifyUploadsOptions<R> {
   store: (file: AcceptedUpload<Readable>, request: FastifyRequest) => Promise<R>;
   /** Removes a stored file when another file of the request is refused. */
   remove?: ((stored: StoredUpload<R>, request: FastifyRequest) => Promise<void>) | undefined;
+  /** Moves staged files into place once every file of the request passed. */
+  commit?: ((stored: readonly StoredUpload<R>[], request: FastifyRequest) => Promise<void>) | undefined;
+  /** Form fields that may carry files; a file elsewhere is a 400 and never stored. Default: any. */
+  fields?: readonly string[] | undefined;
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?:
     | ((request: FastifyRequest) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>)
@@ -72,9 +76,12 @@ export function guardUploads<R>(
       );
     }
     const remove = options.remove;
+    const commit = options.commit;
     const session = createUploadSession<Readable, R>(guard, {
       store: (file) => options.store(file, request),
       remove: remove && ((stored) => remove(stored, request)),
+      commit: commit && ((stored) => commit(stored, request)),
+      fields: options.fields,
       context: options.context?.(request),
     });
     const fields: Record<string, string> = Object.create(null);
@@ -98,6 +105,8 @@ export function guardUploads<R>(
           }
         }
       } catch (err) {
+        // The parser's own failure fails the request: stored files are removed, none reported.
+        session.abort(err);
         await session.finish().catch(() => {});
         throw isPortcullisError(err)
           ? err
