@@ -55,8 +55,10 @@ redis.call('SET', KEYS[1], string.format('%.0f', cur), 'PX', ARGV[2])
 return 1
 `);
 
+// KEYS[3], when given, is the token's session: a revoked session revokes all its access tokens.
 const IS_REVOKED = defineScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
 local w = redis.call('GET', KEYS[2])
 if w and tonumber(ARGV[1]) <= tonumber(w) then return 1 end
 return 0
@@ -87,6 +89,9 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
   const run = storeRunner(options);
   const tokenKey = (k: string) => `${prefix}rv:${k}`;
   const subjectKey = (s: string) => `${prefix}su:${s}`;
+  // Session revocations (issue 13). Under Redis Cluster this key belongs under the subject's
+  // hash tag, beside the subject's other revocation keys; `revokeSession` receives the subject.
+  const sessionKey = (_subject: string, k: string) => `${prefix}ss:${k}`;
   return {
     async revokeToken(key, expiresAtMs) {
       const ttl = Math.ceil(expiresAtMs - clock.now());
@@ -100,8 +105,15 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
         [Math.floor(watermarkMs), Math.max(1, Math.ceil(ttlMs))],
       );
     },
-    async isRevoked(key, subject, issuedAtMs) {
-      return (await run(IS_REVOKED, [tokenKey(key), subjectKey(subject)], [issuedAtMs])) === 1;
+    async revokeSession(subject, key, expiresAtMs) {
+      const ttl = Math.ceil(expiresAtMs - clock.now());
+      if (ttl <= 0) return false;
+      return (await run(REVOKE_TOKEN, [sessionKey(subject, key)], [ttl])) === 1;
+    },
+    async isRevoked(key, subject, issuedAtMs, session) {
+      const keys = [tokenKey(key), subjectKey(subject)];
+      if (session !== undefined) keys.push(sessionKey(subject, session));
+      return (await run(IS_REVOKED, keys, [issuedAtMs])) === 1;
     },
     async subjectWatermark(subject) {
       const v = await run(GET, [subjectKey(subject)], []);

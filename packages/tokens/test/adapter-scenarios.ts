@@ -52,9 +52,10 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
     const revocationStore: RevocationStore = {
       revokeToken: (k, e) => memory.revokeToken(k, e),
       revokeSubject: (s, w, t) => memory.revokeSubject(s, w, t),
-      isRevoked: (k, s, i) => {
+      revokeSession: (s, k, e) => memory.revokeSession(s, k, e),
+      isRevoked: (k, s, i, sk) => {
         if (storeDown) return Promise.reject(new StoreError('ERR_STORE_UNAVAILABLE', 'down for the test'));
-        return memory.isRevoked(k, s, i);
+        return memory.isRevoked(k, s, i, sk);
       },
       subjectWatermark: (s) => memory.subjectWatermark(s),
     };

@@ -109,6 +109,7 @@ describe('createTokenService: verifying', () => {
     const down: RevocationStore = {
       revokeToken: async () => true,
       revokeSubject: async () => {},
+      revokeSession: async () => true,
       isRevoked: async () => {
         throw new StoreError('ERR_STORE_UNAVAILABLE', 'down');
       },
@@ -126,6 +127,7 @@ describe('createTokenService: verifying', () => {
     const down: RevocationStore = {
       revokeToken: async () => true,
       revokeSubject: async () => {},
+      revokeSession: async () => true,
       isRevoked: () => Promise.reject(new Error('ECONNREFUSED')),
       subjectWatermark: async () => 0,
     };
