@@ -30,6 +30,8 @@ export {
   createMemoryRevocationStore,
   type MemoryTokenStoreOptions,
 } from './memory-stores.js';
+export type { RemoteKeySetOptions } from './remote-keys.js';
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './resource-server.js';
 export { createTokenService } from './token-service.js';
 export {
   accessTokenCookie,

@@ -63,9 +63,10 @@ export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {
       return fresh;
     },
     async revokeSession(_subject, sessionKey, expiresAtMs) {
-      const fresh = !sessions.has(sessionKey);
       const ttl = expiresAtMs - clock.now();
-      if (ttl > 0) sessions.set(sessionKey, expiresAtMs, ttl);
+      if (ttl <= 0) return false;
+      const fresh = !sessions.has(sessionKey);
+      sessions.set(sessionKey, expiresAtMs, ttl);
       return fresh;
     },
     async revokeSubject(subject, watermarkMs, ttlMs) {

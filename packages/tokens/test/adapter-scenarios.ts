@@ -212,6 +212,42 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
       expect((await me(bearer(other.access_token))).status).toBe(200);
     });
 
+    it('refresh-token reuse revokes the session: every access token of the family is refused', async () => {
+      const first = await login('user-4');
+      const second = (await (
+        await post('/refresh', { refresh_token: first.refresh_token })
+      ).json()) as TokenPair;
+      const elsewhere = await login('user-4');
+      expect((await me(bearer(second.access_token))).status).toBe(200);
+      clock.advance(5001);
+      await expectProblem(
+        await post('/refresh', { refresh_token: first.refresh_token }),
+        401,
+        'ERR_TOKEN_REUSED',
+      );
+      await expectProblem(await me(bearer(first.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      await expectProblem(await me(bearer(second.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      // Another login of the same user is another session: untouched.
+      expect((await me(bearer(elsewhere.access_token))).status).toBe(200);
+    });
+
+    it('logout with the newest access token ends the session: an earlier access token of it is refused', async () => {
+      const first = await login('user-5');
+      const second = (await (
+        await post('/refresh', { refresh_token: first.refresh_token })
+      ).json()) as TokenPair;
+      const elsewhere = await login('user-5');
+      expect((await post('/logout', {}, bearer(second.access_token))).status).toBe(200);
+      await expectProblem(await me(bearer(first.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      await expectProblem(await me(bearer(second.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      await expectProblem(
+        await post('/refresh', { refresh_token: second.refresh_token }),
+        401,
+        'ERR_TOKEN_REVOKED',
+      );
+      expect((await me(bearer(elsewhere.access_token))).status).toBe(200);
+    });
+
     it('answers 503 with Retry-After when the revocation store is down (fail closed)', async () => {
       const pair = await login();
       storeDown = true;

@@ -25,6 +25,7 @@ describe('@portcullis/tokens public surface', () => {
       'createMemoryRevocationStore',
       'createTokenExtractor',
       'createTokenService',
+      'createTokenVerifier',
       'createVerificationKeySet',
       'generateSigningKey',
       'revokeRequestTokens',
