@@ -25,10 +25,12 @@ import {
   createMemoryRefreshTokenStore,
   createMemoryRevocationStore,
   createTokenService,
+  createTokenVerifier,
   generateSigningKey,
   type TokenPair,
   type TokenService,
 } from '../src/index.js';
+import { type IdpKey, idpKey, idpToken, type JwksServer, startJwksServer } from './jwks-server.js';
 
 export interface TokenAppContext {
   tokens: TokenService<{ role: string }>;
@@ -258,6 +260,76 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
       } finally {
         storeDown = false;
       }
+    });
+  });
+
+  describe(`resource server behind ${adapter}: an identity provider's JWKS on loopback`, () => {
+    const ISS = 'https://sso.example/realms/acme';
+    let app: RunningTokenApp;
+    let server: JwksServer;
+    const k1: IdpKey = idpKey('k1', 'RS256');
+    const k2: IdpKey = idpKey('k2', 'RS256');
+    const e1: IdpKey = idpKey('e1', 'ES256');
+    const claims = { sub: 'user-9', iss: ISS, aud: 'api', role: 'reader' };
+
+    beforeAll(async () => {
+      server = await startJwksServer([k1, e1]);
+      const keys = await createKeySet({ currentKid: 'k1', keys: [await generateSigningKey('EdDSA', 'k1')] });
+      const service = createTokenService<{ role: string }>({
+        keys,
+        issuer: 'https://auth.example',
+        audience: 'api',
+        revocationStore: createMemoryRevocationStore({ warn: false }),
+        refreshStore: createMemoryRefreshTokenStore({ warn: false }),
+      });
+      // Cooldown 0: an unknown kid refetches the set at once, so a rotation is seen without waiting.
+      const verifier = createTokenVerifier<{ role: string }>({
+        jwks: { url: server.url, cooldownMs: 0, timeoutMs: 500 },
+        issuer: ISS,
+        audience: 'api',
+      });
+      // The adapters' existing requireAuth takes a token service; only its verify is used on /me.
+      app = await factory({
+        tokens: { ...service, verify: verifier.verify },
+        options: { cookie: '__Host-at' },
+      });
+    });
+    afterAll(async () => {
+      await app.close();
+      await server.close();
+    });
+
+    const me = (token: string) =>
+      fetch(`${app.baseUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+
+    it('verifies RS256 and ES256 tokens, follows a key rotation, refuses tokens of a removed key, and answers 503 when the provider is gone', async () => {
+      const old = await idpToken(k1, claims);
+      let res = await me(old);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ sub: 'user-9', role: 'reader' });
+      expect((await me(await idpToken(e1, claims))).status).toBe(200);
+
+      // Rotation: k2 published, k1 withdrawn. The first k2 token makes the set refetch.
+      server.setKeys([k2, e1]);
+      expect((await me(await idpToken(k2, claims))).status).toBe(200);
+      res = await me(old);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_TOKEN_INVALID');
+
+      // A typ JWT token is refused by the at+jwt default with the same generic 401.
+      expect((await me(await idpToken(k2, claims, { typ: 'JWT' }))).status).toBe(401);
+
+      // Provider gone: a token naming a kid not in the cache needs a refetch, which fails: 503, fast.
+      await server.close();
+      const started = Date.now();
+      res = await me(await idpToken(idpKey('k3', 'RS256'), claims));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_STORE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(2000);
+      // Tokens of keys still cached keep working while the set is fresh.
+      expect((await me(await idpToken(k2, claims))).status).toBe(200);
     });
   });
 }
