@@ -52,7 +52,7 @@ export async function startJwksServer(keys: IdpKey[]): Promise<JwksServer> {
   let current = keys;
   let fetches = 0;
   let hanging = false;
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer((_req, res) => {
     if (hanging) return;
     fetches++;
     res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
