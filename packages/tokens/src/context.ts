@@ -18,6 +18,7 @@ import {
   DEFAULT_REFRESH_ABSOLUTE_SEC,
   DEFAULT_REFRESH_GRACE_MS,
   DEFAULT_REFRESH_IDLE_SEC,
+  DEFAULT_TOKEN_CACHE_MAX,
 } from './defaults.js';
 import { tokenError } from './errors.js';
 import { screenHeader } from './jws.js';
@@ -115,7 +116,7 @@ export function resolveContext(options: TokenServiceOptions): ServiceContext {
     clock,
     revocations,
     failOpen: (options.revocationFailure ?? 'fail-closed') === 'fail-open',
-    cacheMax: options.cache?.max,
+    cacheMax: options.cache === false ? undefined : (options.cache?.max ?? DEFAULT_TOKEN_CACHE_MAX),
     publish,
   });
   return {

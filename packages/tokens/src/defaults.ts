@@ -27,3 +27,8 @@ export const DEFAULT_JWKS_TIMEOUT_MS = 2000;
 export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
 /** Remote JWKS: keys are refetched when older than this (jose's default, 10 min). */
 export const DEFAULT_JWKS_MAX_AGE_MS = 600_000;
+/**
+ * Entries of the token service's verified-token cache (on by default). 10 000 entries of ~1 KB
+ * bound it to about 10 MB; size it to the number of distinct tokens seen within one lifetime.
+ */
+export const DEFAULT_TOKEN_CACHE_MAX = 10_000;

@@ -10,6 +10,7 @@ export {
   DEFAULT_REFRESH_GRACE_MS,
   DEFAULT_REFRESH_IDLE_SEC,
   DEFAULT_REQUIRED_CLAIMS,
+  DEFAULT_TOKEN_CACHE_MAX,
   ISSUED_AT_MS_CLAIM,
 } from './defaults.js';
 export { TokenError, type TokenErrorCode, type TokenErrorOptions, type TokenReason } from './errors.js';

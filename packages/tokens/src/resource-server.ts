@@ -65,8 +65,12 @@ export interface TokenVerifierOptions {
   revocationStore?: RevocationStore | undefined;
   /** Revocation store down: `fail-closed` (default, 503) or `fail-open`. */
   revocationFailure?: RevocationFailurePolicy | undefined;
-  /** Cache of verified tokens (entries die with the token; revocation checked on every hit). */
-  cache?: { max: number } | undefined;
+  /**
+   * Cache of verified tokens (entries die with the token; revocation checked on every hit). Off
+   * by default here: a key the provider withdraws would keep passing its cached tokens until
+   * they expire.
+   */
+  cache?: { max: number } | false | undefined;
   events?: EventBus | undefined;
   clock?: Clock | undefined;
 }
@@ -131,7 +135,7 @@ export function createTokenVerifier<C extends CustomClaims = CustomClaims>(
     clock,
     revocations,
     failOpen: options.revocationFailure === 'fail-open',
-    cacheMax: options.cache?.max,
+    cacheMax: options.cache ? options.cache.max : undefined,
     publish,
   });
   const watermarkTtlMs = ((maxTokenAgeSec ?? DEFAULT_WATERMARK_TTL_SEC) + toleranceSec) * 1000;

@@ -73,8 +73,14 @@ export interface TokenServiceOptions {
    * Refresh always fails closed.
    */
   revocationFailure?: RevocationFailurePolicy | undefined;
-  /** Cache of verified tokens (entries die no later than the token; revocation still checked every hit). Off by default. */
-  cache?: { max: number } | undefined;
+  /**
+   * Cache of verified tokens, keyed by the SHA-256 of the whole token. On by default with
+   * {@link DEFAULT_TOKEN_CACHE_MAX} entries: it is bounded (least recently used goes first), an
+   * entry dies no later than the token's `exp`, the key set of a service never changes, and the
+   * revocation check (token, session, subject) still runs on every hit. `false` turns it off.
+   * Cached claims are frozen: treat claims as read-only.
+   */
+  cache?: { max: number } | false | undefined;
   events?: EventBus | undefined;
   clock?: Clock | undefined;
 }

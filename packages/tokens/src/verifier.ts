@@ -62,6 +62,14 @@ export const tokenKeyOf = (iss: string, jti: string | undefined, token: string):
 /** Session key of a `sid`, scoped to its issuer. */
 export const sessionKeyOf = (iss: string, sid: string): string => `${iss} ${sid}`;
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 interface CacheEntry {
   claims: AccessTokenClaims;
   ref: RevocationRef;
@@ -146,7 +154,8 @@ export function createAccessVerifier(o: AccessVerifierOptions): AccessVerifier {
       // The entry dies no later than the token itself (exp without tolerance).
       const ttl = claims.exp * 1000 - clock.now();
       const store = () => {
-        if (ttl > 0) cache.set(digest, { claims, ref }, ttl);
+        // Frozen: one cached object is handed to every request presenting the token.
+        if (ttl > 0) cache.set(digest, { claims: deepFreeze(claims), ref }, ttl);
       };
       if (result instanceof Promise)
         return result.then((c) => {

@@ -390,6 +390,7 @@ describe('synchronous verifier vs jose (differential)', () => {
       audience: AUDIENCE,
       accessTtlSec: TTL,
       clockToleranceSec: TOLERANCE,
+      cache: false,
       clock,
       revocationStore: createMemoryRevocationStore({ clock, warn: false }),
       refreshStore: createMemoryRefreshTokenStore({ clock, warn: false }),

@@ -15,6 +15,7 @@ describe('@portcullis/tokens public surface', () => {
       'DEFAULT_REFRESH_GRACE_MS',
       'DEFAULT_REFRESH_IDLE_SEC',
       'DEFAULT_REQUIRED_CLAIMS',
+      'DEFAULT_TOKEN_CACHE_MAX',
       'ISSUED_AT_MS_CLAIM',
       'MIN_HMAC_SECRET_BYTES',
       'TOKEN_RESPONSE_HEADERS',
