@@ -11,7 +11,7 @@ import type { DemoSecurity } from '../src/security.ts';
 export function createExpressApp(s: DemoSecurity): Express {
   const routes = createDemoRoutes(s);
   const sec = portcullis({
-    clientAddress: s.clientAddress,
+    context: s.context,
     rateLimit: s.rateLimit,
     tokens: s.tokens,
     metrics: s.metrics,

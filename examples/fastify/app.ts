@@ -4,7 +4,13 @@
  */
 import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
-import { authClaims, clientAddressInput, portcullis, sendProblem } from '@portcullis/fastify';
+import {
+  authClaims,
+  clientAddressInput,
+  portcullis,
+  portcullisServerOptions,
+  sendProblem,
+} from '@portcullis/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createDemoRoutes, notFound, type RouteResult } from '../src/routes.ts';
 import type { DemoSecurity } from '../src/security.ts';
@@ -13,10 +19,10 @@ import type { DemoSecurity } from '../src/security.ts';
 export async function createFastifyApp(s: DemoSecurity): Promise<FastifyInstance> {
   const routes = createDemoRoutes(s);
   // trustProxy stays off: the client address is core's resolver's job (TRUST_PROXY).
-  const app = Fastify({ bodyLimit: 16 * 1024 });
+  const app = Fastify({ ...portcullisServerOptions(), bodyLimit: 16 * 1024 });
   await app.register(multipart);
   await app.register(portcullis, {
-    clientAddress: s.clientAddress,
+    context: s.context,
     rateLimit: s.rateLimit,
     tokens: s.tokens,
     metrics: s.metrics,

@@ -22,7 +22,7 @@ async function json(c: Context): Promise<unknown> {
 export function createHonoApp(s: DemoSecurity): Hono {
   const routes = createDemoRoutes(s);
   const sec = portcullis({
-    clientAddress: s.clientAddress,
+    context: s.context,
     rateLimit: s.rateLimit,
     tokens: s.tokens,
     metrics: s.metrics,

@@ -130,14 +130,14 @@ export function createDemoRoutes(sec: DemoSecurity): DemoRoutes {
     async login(body, client) {
       const { username, password } = fields(body, ['username', 'password']);
       const attempt = await sec.loginGuard.attempt({ username, client });
-      if (!attempt.allowed && attempt.error) throw attempt.error;
+      if (!attempt.allowed) throw attempt.error;
       const user = await sec.users.byUsername(username);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummy()));
       if (!user || !ok) {
         await attempt.failed();
         throw new DemoError('ERR_DEMO_INVALID_CREDENTIALS');
       }
-      await attempt.succeeded();
+      await attempt.succeeded({ userId: user.id });
       const pair = await sec.tokens.issue({ subject: user.id, claims: { username: user.username } });
       return { status: 200, headers: TOKEN_RESPONSE_HEADERS, body: toLoginBody(pair) };
     },

@@ -15,10 +15,10 @@ import {
 import {
   type ClientAddressResolver,
   type Clock,
-  createClientAddressResolver,
-  createEventBus,
+  createSecurityContext,
   type EventBus,
   type RateLimitStore,
+  type SecurityContext,
 } from '@portcullis/core';
 import { createMetrics, type Metrics, type MetricsSource } from '@portcullis/metrics';
 import { createMimeGuard, type MimeGuard } from '@portcullis/mime-guard';
@@ -57,6 +57,8 @@ import { createMemoryUsers, createRedisUsers, type UserRepository } from './user
 /** Everything the routes need, built once per process. */
 export interface DemoSecurity {
   readonly config: DemoConfig;
+  /** The app's one security context (client trust, paths, bus). */
+  readonly context: SecurityContext;
   readonly events: EventBus;
   readonly clientAddress: ClientAddressResolver;
   readonly rateLimit: RateLimitPolicy;
@@ -117,11 +119,14 @@ export async function createDemoSecurity(
 ): Promise<DemoSecurity> {
   const clock = overrides.clock;
   const prefix = overrides.redisPrefix ?? config.redisPrefix;
-  const events = createEventBus({ clock });
-  // X-Forwarded-For counts only from the proxies named in TRUST_PROXY (OWASP: never trust it by default).
-  const clientAddress = createClientAddressResolver({
+  // One security context: X-Forwarded-For counts only from the proxies named in TRUST_PROXY
+  // (OWASP: never trust it by default), for every module alike; one bus for every event.
+  const context = createSecurityContext({
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    clock,
   });
+  const { events } = context;
+  const clientAddress = context.clientAddress;
 
   let redis: Redis | undefined;
   if (config.redisUrl !== undefined) {
@@ -134,17 +139,13 @@ export async function createDemoSecurity(
   const rateLimit = createRateLimitPolicy({
     ...(overrides.rateLimitRules ?? BACKLOG_ZONES),
     store: rlStore,
-    clientAddress,
-    events,
-    clock,
+    context,
   });
   // One store for the route limits and the login guard: guard keys live under `!guard:`, a
   // namespace no rule id can produce, so the two never share a counter.
   const loginGuard = createLoginGuard({
     store: rlStore,
-    clientAddress,
-    events,
-    clock,
+    context,
     sleep: overrides.sleep,
   });
 
@@ -207,11 +208,12 @@ export async function createDemoSecurity(
     events,
     clock,
   });
-  const metrics = createMetrics({ events });
+  const metrics = createMetrics({ context });
 
   let closing: Promise<void> | undefined;
   return {
     config,
+    context,
     events,
     clientAddress,
     rateLimit,

@@ -5,6 +5,7 @@ import {
   type EventBus,
   isPortcullisError,
   SECURITY_EVENT_NAMES,
+  type SecurityContext,
   type SecurityEvent,
   type SecurityEventInput,
   type SecurityEventName,
@@ -58,6 +59,8 @@ export interface AuditLogOptions {
    * Core's event bus: every security event on it is audited, and the log publishes
    * `sys_audit_error` / `sys_audit_dropped` on it (for metrics and alerting).
    */
+  /** The app's security context: its bus is used when `events` is not given. */
+  context?: Pick<SecurityContext, 'events'> | undefined;
   events?: EventBus | undefined;
   /** Queue bound, in records. Default 10 000. */
   maxQueue?: number | undefined;
@@ -149,7 +152,9 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
  * installShutdownHooks(audit);
  * ```
  */
-export function createAuditLog(options: AuditLogOptions): AuditLog {
+export function createAuditLog(given: AuditLogOptions): AuditLog {
+  const options: AuditLogOptions =
+    given.events || !given.context ? given : { ...given, events: given.context.events };
   const app = options.app;
   if (typeof app !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(app))
     throw new ConfigError('audit app must match [A-Za-z0-9._-]{1,64}');

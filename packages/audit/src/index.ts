@@ -46,7 +46,9 @@ export {
   FIELD_LIMITS,
   type FileAccessInput,
   type FileAction,
+  type FileTransferEnd,
   fileAccessEvent,
+  fileTransferOutcome,
   lineOf,
   outcomeFromStatus,
 } from './record.js';

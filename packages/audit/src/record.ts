@@ -262,6 +262,27 @@ export function outcomeFromStatus(status: number): AuditOutcome {
   return status >= 200 && status < 400 ? 'success' : 'failure';
 }
 
+/** How a file transfer ended, as an adapter saw it. */
+export interface FileTransferEnd {
+  /** The HTTP status sent (or set, when the response never went out). */
+  status: number;
+  /** True when the whole response was handed to the client; false when the connection closed first. */
+  completed: boolean;
+}
+
+/**
+ * The audit outcome of a file route: a transfer cut before its end is a `failure` with reason
+ * `ABORTED`, whatever the status said; otherwise {@link outcomeFromStatus}. Decided here so the
+ * three adapters record an aborted download the same way.
+ */
+export function fileTransferOutcome(end: FileTransferEnd): {
+  outcome: AuditOutcome;
+  reason: 'ABORTED' | undefined;
+} {
+  if (!end.completed) return { outcome: 'failure', reason: 'ABORTED' };
+  return { outcome: outcomeFromStatus(end.status), reason: undefined };
+}
+
 let lastMs = Number.NaN;
 let lastIso = '';
 /** `toISOString()`, reused while the millisecond does not change (most records of a batch). */
@@ -285,8 +306,18 @@ export function pendingFromEvent(seq: number, e: SecurityEvent): PendingRecord {
     reason: e.reason,
     reqId: e.requestId,
     ip: e.clientAddress,
-    attrs: e.attributes,
+    attrs: definedAttributes(e.attributes),
   };
+}
+
+/** The typed attributes of an event as the record stores them: scalar values, no `undefined`. */
+function definedAttributes(attrs: object | undefined): SecurityEventAttributes | undefined {
+  if (attrs === undefined) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  return out;
 }
 
 function str(v: unknown, max: number): string | undefined {

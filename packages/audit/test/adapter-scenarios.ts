@@ -195,3 +195,10 @@ export function runAuditScenarios(
     });
   });
 }
+
+declare module '@portcullis/core' {
+  interface PortcullisRequestState {
+    /** The test apps' stand-in for an authenticated user (the `x-test-user` header). */
+    user?: string | undefined;
+  }
+}

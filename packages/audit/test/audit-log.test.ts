@@ -131,14 +131,14 @@ describe('createAuditLog', () => {
         const { events, sink, log } = setup();
         // Secrets under forbidden attribute names, in untyped extra fields, and as values of
         // ordinary fields in the shapes they take in the wild.
-        events.publish({ name: 'authn_login_fail', attributes: { [k]: m, rule: noise } });
+        events.publish({ name: 'authn_login_fail', attributes: { [k]: m, rule: noise } } as never);
         log.fileAccess({ action: 'read', resource: 'x', outcome: 'success', [k]: m } as never);
         events.publish({
           name: 'authn_password_reset_requested',
           reason: `https://app.example/reset?token=${m}`,
         });
         events.publish({ name: 'authn_token_invalid', reason: `eyJhbGciOiJIUzI1NiJ9.${m}.sig` });
-        events.publish({ name: 'authn_login_fail', attributes: { rule: `password=${m}` } });
+        events.publish({ name: 'authn_login_fail', attributes: { rule: `password=${m}` } } as never);
         log.fileAccess({
           action: 'read',
           resource: `/files/1?token=${m}`,

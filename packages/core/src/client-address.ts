@@ -196,11 +196,17 @@ export function createClientAddressResolver(options: ClientAddressOptions = {}):
   if (!Number.isInteger(v4Prefix) || v4Prefix < 1 || v4Prefix > 32) {
     throw new ConfigError('ipv4PrefixLength must be an integer from 1 to 32');
   }
+  // Only the right end of the chain can matter: it is read hop by hop from the right, and at
+  // most MAX_HOPS hops. A longer header is cut from the left (what the client itself sent),
+  // never dropped: dropping it would make the trusted proxy look like the client.
   const readChain = (headers: HeaderSource): string[] => {
     const raw = readHeader(headers, header);
     if (raw === undefined || raw.length === 0) return [];
-    if (raw.length > MAX_PROXY_HEADER_LENGTH) return ['invalid'];
-    return header === 'forwarded' ? parseForwardedFor(raw) : raw.split(',');
+    const tail = raw.length > MAX_PROXY_HEADER_LENGTH ? raw.slice(raw.length - MAX_PROXY_HEADER_LENGTH) : raw;
+    const hops = header === 'forwarded' ? parseForwardedFor(tail) : tail.split(',');
+    // The first element of a cut header is a fragment: unreadable, whatever it looks like.
+    if (tail !== raw && hops.length > 0) hops[0] = '';
+    return hops;
   };
 
   // The socket peer's parse, canonical form, trust and key depend on its address string only,
@@ -232,20 +238,30 @@ export function createClientAddressResolver(options: ClientAddressOptions = {}):
     if (!peer) return { address: 'unknown', family: null, source: 'none', key: 'unknown' };
     if (!peer.trusted) return { ...peer.client };
     let current = peer.addr;
-    let source: ClientAddress['source'] = 'socket';
     let currentText = peer.text;
-    {
-      const chain = readChain(input.headers);
-      for (let hop = 1, i = chain.length - 1; i >= 0 && hop <= MAX_HOPS; i--, hop++) {
-        const next = parseNodeAddress(chain[i]!);
-        // Garbage can only come from the untrusted end of the chain: keep the last good hop.
-        if (!next) break;
-        current = unmapIPv4(next);
-        currentText = formatIp(current);
-        source = header;
-        if (!isTrusted(current, currentText, hop)) break;
+    let source: ClientAddress['source'] = 'socket';
+    const chain = readChain(input.headers);
+    let hop = 1;
+    for (let i = chain.length - 1; i >= 0; i--, hop++) {
+      // Past MAX_HOPS trusted hops, or at a hop a trusted proxy wrote but nobody can read
+      // (`unknown`, an obfuscated id, garbage, a cut fragment): the client cannot be known, and
+      // the proxy must never be taken for it.
+      const next = hop <= MAX_HOPS ? parseNodeAddress(chain[i]!) : undefined;
+      if (!next) return { ...UNRESOLVED, source: header };
+      current = unmapIPv4(next);
+      currentText = formatIp(current);
+      source = header;
+      if (!isTrusted(current, currentText, hop)) {
+        return {
+          address: currentText,
+          family: current.family,
+          source,
+          key: clientKeyOf(current, v4Prefix, v6Prefix),
+        };
       }
     }
+    // Every hop was a trusted proxy: the request comes from the innermost proxy itself (a
+    // health check, an internal call). It is the client.
     return {
       address: currentText,
       family: current.family,
@@ -254,6 +270,14 @@ export function createClientAddressResolver(options: ClientAddressOptions = {}):
     };
   };
 }
+
+/** A client behind trusted proxies whose address nobody can read: one shared key, never a proxy. */
+const UNRESOLVED: ClientAddress = Object.freeze({
+  address: 'unknown',
+  family: null,
+  source: 'none',
+  key: 'unresolved',
+});
 
 function clientKeyOf(addr: IpAddress, v4Prefix: number, v6Prefix: number): string {
   const prefix = addr.family === 4 ? v4Prefix : v6Prefix;

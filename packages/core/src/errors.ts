@@ -157,9 +157,10 @@ export class InputError extends PortcullisError<InputErrorCode> {
 }
 
 /**
- * The 4xx status a framework put on its own client error (body-parser's malformed JSON or
- * oversized body in Express, Fastify's `FST_ERR_CTP_*`, http-errors), or undefined. Such errors
- * describe the client's input, so they keep their status instead of becoming a 500.
+ * The 4xx status a framework or the app put on its own client error (body-parser's malformed
+ * JSON or oversized body in Express, Fastify's `FST_ERR_*`, http-errors' `createError(403)`), or
+ * undefined. Such errors describe the client's request, so they keep their status instead of
+ * becoming a 500.
  */
 export function clientErrorStatus(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || isPortcullisError(error)) return undefined;
@@ -176,42 +177,145 @@ const CLIENT_ERROR_DETAIL: Readonly<Record<number, string>> = {
   415: 'the request body has a media type this endpoint does not accept',
 };
 
+/** Standard reason phrases for the 4xx statuses an app is likely to throw. */
+const STATUS_TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  421: 'Misdirected Request',
+  422: 'Unprocessable Content',
+  423: 'Locked',
+  424: 'Failed Dependency',
+  425: 'Too Early',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  451: 'Unavailable For Legal Reasons',
+};
+
+/** A public message is cut here: an app's own message is meant for the client, but bounded. */
+const MAX_PUBLIC_MESSAGE = 500;
+
+/** Who raised a 4xx error that is not a Portcullis one. */
+type ClientErrorKind = 'parser' | 'validation' | 'app';
+
+function clientErrorKind(error: object): ClientErrorKind {
+  const e = error as { type?: unknown; code?: unknown; validation?: unknown };
+  // body-parser and raw-body tag their errors with a `type` (`entity.parse.failed`, ...).
+  if (typeof e.type === 'string' && /^(entity|encoding|charset|request|stream|parameters)\./.test(e.type))
+    return 'parser';
+  // JSON.parse's own error, wherever a parser let it out with a 400.
+  if (error instanceof SyntaxError) return 'parser';
+  if (Array.isArray(e.validation)) return 'validation';
+  // Fastify's own content-type, body and URL errors: their messages can quote the client's bytes.
+  if (typeof e.code === 'string' && e.code.startsWith('FST_')) return 'parser';
+  return 'app';
+}
+
+/** A described error: the response to send, and whether the app's logger must see it. */
+export interface DescribedError {
+  status: number;
+  headers: Record<string, string>;
+  body: ProblemDetails;
+  /**
+   * True for what the client must not see the details of and an operator must: an unexpected
+   * error (a bug, a database down), a 5xx. Adapters hand it to the framework's logger or the
+   * app's `onError`.
+   */
+  internal: boolean;
+}
+
 /**
- * The problem body and headers for any thrown value: a Portcullis error keeps its own status;
- * a framework's own 4xx client error becomes `ERR_INPUT_TOO_LARGE` (413) or `ERR_INPUT_INVALID`
- * with its status (the framework's message is not echoed: it can quote the client's bytes);
- * anything else becomes an opaque 500 whose message is never shown to the client.
+ * Describes any thrown value as a problem response:
+ * - a Portcullis error keeps its own status, headers and body;
+ * - a body parser's 4xx (malformed JSON, body too large, bad media type) becomes
+ *   `ERR_INPUT_TOO_LARGE` (413) or `ERR_INPUT_INVALID` with its status; the parser's message is not
+ *   echoed (it can quote the client's bytes);
+ * - a schema validation error (Fastify's `validation`) is `ERR_INPUT_INVALID` 400 with its message;
+ * - an app's own HTTP error (`createError(403, 'You may not see invoice 42')`, any error with a
+ *   4xx `status` whose `expose` is not false) keeps its status and public message, code
+ *   `ERR_HTTP_<status>`;
+ * - anything else is an opaque 500, never with its message or stack, and is
+ *   marked `internal` for the logs.
  */
-export function toProblemResponse(
-  error: unknown,
-  instance?: string,
-): { status: number; headers: Record<string, string>; body: ProblemDetails } {
+export function describeError(error: unknown, instance?: string): DescribedError {
+  const headers = { 'content-type': PROBLEM_CONTENT_TYPE };
+  const withInstance = (body: ProblemDetails): ProblemDetails => {
+    if (instance !== undefined) body.instance = instance;
+    return body;
+  };
+  if (isPortcullisError(error)) {
+    return {
+      status: error.status,
+      headers: { ...error.headers, ...headers },
+      body: error.toProblem(instance),
+      internal:
+        error.status >= 500 && error.code !== 'ERR_STORE_UNAVAILABLE' && error.code !== 'ERR_STORE_TIMEOUT',
+    };
+  }
   const clientStatus = clientErrorStatus(error);
   if (clientStatus !== undefined) {
+    const kind = clientErrorKind(error as object);
+    const e = error as { message?: unknown; expose?: unknown };
+    const message = typeof e.message === 'string' ? e.message.slice(0, MAX_PUBLIC_MESSAGE) : undefined;
+    if (kind === 'app' && e.expose !== false) {
+      const body: ProblemDetails = {
+        type: 'about:blank',
+        title: STATUS_TITLES[clientStatus] ?? 'Client Error',
+        status: clientStatus,
+        code: `ERR_HTTP_${clientStatus}`,
+      };
+      if (message) body.detail = message;
+      return { status: clientStatus, headers, body: withInstance(body), internal: false };
+    }
     const code: InputErrorCode = clientStatus === 413 ? 'ERR_INPUT_TOO_LARGE' : 'ERR_INPUT_INVALID';
+    const detail =
+      kind === 'validation' && message
+        ? message
+        : (CLIENT_ERROR_DETAIL[clientStatus] ?? 'the request was refused');
     const body: ProblemDetails = {
       type: problemTypeFor(code),
       title: 'Invalid request input',
       status: clientStatus,
       code,
-      detail: CLIENT_ERROR_DETAIL[clientStatus] ?? 'the request was refused',
+      detail,
     };
-    if (instance !== undefined) body.instance = instance;
-    return { status: clientStatus, headers: { 'content-type': PROBLEM_CONTENT_TYPE }, body };
+    return { status: clientStatus, headers, body: withInstance(body), internal: false };
   }
-  if (isPortcullisError(error)) {
-    return {
-      status: error.status,
-      headers: { ...error.headers, 'content-type': PROBLEM_CONTENT_TYPE },
-      body: error.toProblem(instance),
-    };
-  }
+  // A foreign 5xx says nothing the client may see, and its status may be a driver's: a plain 500.
+  const status = 500;
   const body: ProblemDetails = {
     type: 'about:blank',
     title: 'Internal Server Error',
-    status: 500,
+    status,
     code: 'ERR_INTERNAL',
   };
-  if (instance !== undefined) body.instance = instance;
-  return { status: 500, headers: { 'content-type': PROBLEM_CONTENT_TYPE }, body };
+  return { status, headers, body: withInstance(body), internal: true };
+}
+
+/**
+ * The problem body and headers for any thrown value ({@link describeError} without the
+ * logging flag).
+ */
+export function toProblemResponse(
+  error: unknown,
+  instance?: string,
+): { status: number; headers: Record<string, string>; body: ProblemDetails } {
+  const { status, headers, body } = describeError(error, instance);
+  return { status, headers, body };
 }

@@ -48,9 +48,56 @@ export type SecurityEventLevel = 'info' | 'warn' | 'critical';
 /** Scalar attributes only: no nested objects that could smuggle a token or a password along. */
 export type SecurityEventAttributes = Readonly<Record<string, string | number | boolean>>;
 
-/** A security event as published on the bus. */
-export interface SecurityEvent {
-  readonly name: SecurityEventName;
+/**
+ * The attributes each event carries, by name: the contract between the module that publishes an
+ * event and audit and metrics, which read it. A publisher that sends `count` where metrics reads
+ * `dropped` no longer compiles. Events absent from this map carry no attributes.
+ */
+export interface SecurityEventAttributeMap {
+  authn_login_success: { readonly method?: string | undefined };
+  authn_login_fail: { readonly failures?: number | undefined };
+  authn_login_throttled: { readonly delayMs: number; readonly failures: number };
+  authn_token_created: { readonly sid?: string | undefined };
+  authn_token_refreshed: { readonly sid: string; readonly replay?: boolean | undefined };
+  authn_token_reuse: { readonly sid: string; readonly replay?: boolean | undefined };
+  authn_token_revoked: {
+    readonly kind: 'refresh' | 'access' | 'session';
+    readonly sid?: string | undefined;
+    readonly jti?: string | undefined;
+  };
+  ratelimit_exceeded: {
+    readonly limit?: number | undefined;
+    readonly windowMs?: number | undefined;
+    readonly source?: string | undefined;
+    readonly key?: string | undefined;
+  };
+  upload_rejected: {
+    readonly status: number;
+    readonly detectedType?: string | undefined;
+    readonly field?: string | undefined;
+  };
+  upload_stored: { readonly type: string; readonly size: number };
+  file_read: FileEventAttributes;
+  file_write: FileEventAttributes;
+  file_delete: FileEventAttributes;
+  /** `dropped`: how many audit records were lost (at least 1). */
+  sys_audit_dropped: { readonly dropped: number };
+  sys_audit_error: { readonly errorCode: string };
+}
+
+/** Attributes of the file access events. */
+export interface FileEventAttributes {
+  readonly outcome?: string | undefined;
+  readonly status?: number | undefined;
+}
+
+/** The attributes of event `N` (`undefined` for events that carry none). */
+export type SecurityEventAttributesOf<N extends SecurityEventName> = N extends keyof SecurityEventAttributeMap
+  ? SecurityEventAttributeMap[N]
+  : undefined;
+
+/** What every event has, whatever its name. */
+interface SecurityEventBase {
   /** Milliseconds since the epoch, from the bus's clock unless the publisher set it. */
   readonly time: number;
   readonly level: SecurityEventLevel;
@@ -63,13 +110,28 @@ export interface SecurityEvent {
   readonly reason?: string | undefined;
   /** What was accessed (a route, a file id, a rate-limit rule). */
   readonly resource?: string | undefined;
-  readonly attributes?: SecurityEventAttributes | undefined;
 }
 
+/** A security event as published on the bus: a union over the names, each with its own attributes. */
+export type SecurityEvent<N extends SecurityEventName = SecurityEventName> = {
+  [K in N]: SecurityEventBase & {
+    readonly name: K;
+    readonly attributes?: SecurityEventAttributesOf<K> | undefined;
+  };
+}[N];
+
 /** What a publisher passes: `time` and `level` may be left to the bus. */
-export type SecurityEventInput = Omit<SecurityEvent, 'time' | 'level'> & {
-  readonly time?: number | undefined;
-  readonly level?: SecurityEventLevel | undefined;
+export type SecurityEventInput<N extends SecurityEventName = SecurityEventName> = {
+  [K in N]: Omit<SecurityEvent<K>, 'time' | 'level'> & {
+    readonly time?: number | undefined;
+    readonly level?: SecurityEventLevel | undefined;
+  };
+}[N];
+
+/** An event whose name is only known as a {@link SecurityEventName}: it carries no attributes. */
+export type UntypedEventInput = Omit<SecurityEventInput, 'name' | 'attributes'> & {
+  readonly name: SecurityEventName;
+  readonly attributes?: undefined;
 };
 
 /** A subscriber. It may be async; its errors and rejections never reach the publisher. */
@@ -84,8 +146,13 @@ export interface EventBusOptions {
 
 /** The typed publish/subscribe hub that modules publish to and audit/metrics subscribe to. */
 export interface EventBus {
-  /** Publishes synchronously to every subscriber; never throws because of a subscriber. */
+  /**
+   * Publishes synchronously to every subscriber; never throws because of a subscriber. The
+   * attributes must be those {@link SecurityEventAttributeMap} names for the event.
+   */
   publish(event: SecurityEventInput): void;
+  /** Publishes an event without attributes, whatever its name (e.g. a name held in a variable). */
+  publish(event: UntypedEventInput): void;
   /**
    * Subscribes to every event, or only to `names`. Returns the unsubscribe function.
    */
@@ -147,13 +214,13 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   };
 
   return {
-    publish(input) {
+    publish(input: SecurityEventInput | UntypedEventInput) {
       if (listeners.length === 0) return;
-      const event: SecurityEvent = Object.freeze({
+      const event = Object.freeze({
         ...input,
         time: input.time ?? clock.now(),
         level: input.level ?? defaultEventLevel(input.name),
-      });
+      }) as SecurityEvent;
       for (const l of listeners) {
         if (l.names !== null && !l.names.has(event.name)) continue;
         try {

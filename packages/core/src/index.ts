@@ -18,9 +18,22 @@ export {
 } from './client-address.js';
 export { type Clock, createManualClock, type ManualClock, systemClock } from './clock.js';
 export {
+  contextOf,
+  createSecurityContext,
+  isResolvedClient,
+  need,
+  type PortcullisRequestState,
+  type SecurityContext,
+  type SecurityContextOptions,
+  type SecurityRequest,
+  type SecurityRequestInput,
+} from './context.js';
+export {
   ConfigError,
   type ConfigErrorCode,
   clientErrorStatus,
+  type DescribedError,
+  describeError,
   InputError,
   type InputErrorCode,
   isPortcullisError,
@@ -39,9 +52,12 @@ export {
   defaultEventLevel,
   type EventBus,
   type EventBusOptions,
+  type FileEventAttributes,
   SECURITY_EVENT_NAMES,
   type SecurityEvent,
+  type SecurityEventAttributeMap,
   type SecurityEventAttributes,
+  type SecurityEventAttributesOf,
   type SecurityEventInput,
   type SecurityEventLevel,
   type SecurityEventListener,
@@ -64,6 +80,7 @@ export type {
   RateLimitState,
   RateLimitStore,
 } from './rate-limit-store.js';
+export { compilePathPattern, normalisePath, type PathMatcher, requestPath } from './request-path.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
 export type {
   MaybePromise,

@@ -176,14 +176,34 @@ describe('createClientAddressResolver', () => {
     expect(resolve({ remoteAddress: '127.0.0.1', headers: h }).address).toBe('198.51.100.1');
   });
 
-  it('stops at garbage and keeps the last good hop', () => {
-    const resolve = createClientAddressResolver({ trustProxy: 3 });
-    expect(resolve({ remoteAddress: '10.0.0.1', headers: headers('evil, 198.51.100.2') }).address).toBe(
+  it('stops at the first untrusted hop; garbage written past a trusted hop is an unknown client, never the proxy', () => {
+    const one = createClientAddressResolver({ trustProxy: 1 });
+    expect(one({ remoteAddress: '10.0.0.1', headers: headers('evil, 198.51.100.2') }).address).toBe(
       '198.51.100.2',
     );
-    expect(resolve({ remoteAddress: '10.0.0.1', headers: headers('x'.repeat(10_000)) }).address).toBe(
-      '10.0.0.1',
-    );
+    const resolve = createClientAddressResolver({ trustProxy: 3 });
+    // 3 trusted hops: socket, 198.51.100.2, then `evil` where the client should be.
+    const unreadable = resolve({
+      remoteAddress: '10.0.0.1',
+      headers: headers('evil, 198.51.100.2, 198.51.100.3'),
+    });
+    expect(unreadable).toMatchObject({ address: 'unknown', key: 'unresolved' });
+    expect(resolve({ remoteAddress: '10.0.0.1', headers: headers('x'.repeat(10_000)) })).toMatchObject({
+      address: 'unknown',
+      key: 'unresolved',
+    });
+  });
+
+  it('a chain longer than the length cap still resolves to the address the trusted proxy appended (finding: 520 hops made the proxy the client)', () => {
+    const resolve = createClientAddressResolver({ trustProxy: ['loopback'] });
+    const spoofed = Array.from({ length: 520 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(', ');
+    const r = resolve({ remoteAddress: '127.0.0.1', headers: headers(`${spoofed}, 203.0.113.9`) });
+    expect(r).toMatchObject({ address: '203.0.113.9', source: 'x-forwarded-for' });
+    const fwd = createClientAddressResolver({ trustProxy: ['loopback'], proxyHeader: 'forwarded' });
+    const long = Array.from({ length: 400 }, () => 'for=10.0.0.7').join(', ');
+    expect(
+      fwd({ remoteAddress: '127.0.0.1', headers: { forwarded: `${long}, for=203.0.113.10` } }).address,
+    ).toBe('203.0.113.10');
   });
 
   it('answers unknown without a socket address', () => {

@@ -1,16 +1,21 @@
-import type { ClientAddressInput } from '@portcullis/core';
-import { toProblemResponse } from '@portcullis/core';
+import type { DescribedError } from '@portcullis/core';
+import {
+  type ClientAddressInput,
+  describeError,
+  type PortcullisRequestState,
+  type SecurityContext,
+  type SecurityRequest,
+  type SecurityRequestInput,
+} from '@portcullis/core';
 import type { NextFunction, Request, Response } from 'express';
+import parseurl from 'parseurl';
 
-/** What Portcullis modules stash on the request (`req.portcullis`). Modules add their fields. */
-export interface PortcullisRequestState {
-  [module: string]: unknown;
-}
+export type { PortcullisRequestState } from '@portcullis/core';
 
 declare global {
   namespace Express {
     interface Request {
-      /** Results of the Portcullis middlewares that ran for this request. */
+      /** Results of the Portcullis middlewares that ran for this request (typed by core). */
       portcullis?: PortcullisRequestState;
     }
   }
@@ -21,10 +26,52 @@ export function clientAddressInput(req: Request): ClientAddressInput {
   return { remoteAddress: req.socket.remoteAddress, headers: req.headers };
 }
 
+/**
+ * The path Express routes: its router matches `parseurl(req).pathname`, which turns `\` into
+ * `/` whenever the target holds a `#` (Node's legacy URL parser). Reading the raw URL instead
+ * would let `POST /auth\login#` reach the login handler while the limiter counts it elsewhere.
+ */
+export function routedPath(req: Request): string {
+  return parseurl.original(req)?.pathname ?? '/';
+}
+
+/** Core's neutral request input for an Express request. */
+export function securityRequestInput(req: Request): SecurityRequestInput {
+  return {
+    method: req.method,
+    routedPath: routedPath(req),
+    headers: req.headers,
+    remoteAddress: req.socket.remoteAddress,
+  };
+}
+
+const requests = new WeakMap<Request, SecurityRequest>();
+
+/** The neutral request of `req`: the one the global middleware built, or a new one from `context`. */
+export function securityRequest(req: Request, context: SecurityContext): SecurityRequest {
+  let request = requests.get(req);
+  if (request === undefined) {
+    request = context.request(securityRequestInput(req));
+    if (req.portcullis) Object.assign(request.state, req.portcullis);
+    bindSecurityRequest(req, request);
+  }
+  return request;
+}
+
+/** Makes `request` the neutral request of `req` (its state becomes `req.portcullis`). */
+export function bindSecurityRequest(req: Request, request: SecurityRequest): void {
+  requests.set(req, request);
+  req.portcullis = request.state;
+}
+
+/** Writes a described error (core's `describeError`) as RFC 9457 problem+json. */
+export function sendDescribed(res: Response, described: DescribedError): void {
+  res.status(described.status).set(described.headers).send(JSON.stringify(described.body));
+}
+
 /** Writes any error as RFC 9457 problem+json (a non-Portcullis error becomes an opaque 500). */
 export function sendProblem(res: Response, error: unknown, instance?: string): void {
-  const { status, headers, body } = toProblemResponse(error, instance);
-  res.status(status).set(headers).send(JSON.stringify(body));
+  sendDescribed(res, describeError(error, instance));
 }
 
 /** Returns the request-scoped state object, creating it on first use. */
@@ -34,20 +81,29 @@ export function requestState(req: Request): PortcullisRequestState {
 }
 
 /**
- * Express error handler answering problem+json for every error (Portcullis errors keep their
- * status; anything else is an opaque 500). Mount it last.
+ * Express error handler answering problem+json for every error: Portcullis errors keep their
+ * status, an app's own HTTP errors (`createError(403, ...)`) their status and message, anything
+ * else is an opaque 500 handed to `onError` (default `console.error`). Mount it last.
  */
-export function problemErrorHandler(): (
-  err: unknown,
-  req: Request,
-  res: Response,
-  next: NextFunction,
-) => void {
+export function problemErrorHandler(
+  onError?: (error: unknown) => void,
+): (err: unknown, req: Request, res: Response, next: NextFunction) => void {
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
-    sendProblem(res, err, req.originalUrl.split('?')[0]);
+    const described = describeError(err, routedPath(req));
+    if (described.internal)
+      (onError ?? ((e: unknown) => console.error('portcullis: unhandled error', e)))(err);
+    sendDescribed(res, described);
   };
+}
+
+/** The route template of a matched Express request (`req.baseUrl + req.route.path`). */
+export function routeOf(req: Request): string | undefined {
+  const route = req.route as { path?: unknown } | undefined;
+  if (route === undefined) return undefined;
+  const path = typeof route.path === 'string' ? route.path : String(route.path);
+  return req.baseUrl + path;
 }

@@ -1,14 +1,6 @@
 import { createScrapeHandler, type Metrics, type ScrapeHandlerOptions } from '@portcullis/metrics';
-import type { Request, RequestHandler } from 'express';
-import { clientAddressInput, requestState, sendProblem } from './http.js';
-
-/** The route template of a matched Express request (`req.baseUrl + req.route.path`). */
-function routeOf(req: Request): string | undefined {
-  const route = req.route as { path?: unknown } | undefined;
-  if (route === undefined) return undefined;
-  const path = typeof route.path === 'string' ? route.path : String(route.path);
-  return req.baseUrl + path;
-}
+import type { RequestHandler } from 'express';
+import { clientAddressInput, requestState, routeOf, sendProblem } from './http.js';
 
 /**
  * Measures every request into `metrics`: in flight from now, observed in

@@ -1,56 +1,34 @@
-import type { AuditLog, FileAction } from '@portcullis/audit';
-import { type ClientAddressResolver, ConfigError, createClientAddressResolver } from '@portcullis/core';
-import type { Metrics, ScrapeHandlerOptions } from '@portcullis/metrics';
-import type { MimeGuard } from '@portcullis/mime-guard';
-import type { PasswordReset, PasswordValidator } from '@portcullis/password';
-import type { RateLimitPolicy } from '@portcullis/rate-limit';
-import type { TokenService } from '@portcullis/tokens';
+import type { FileAction } from '@portcullis/audit';
+import { need, type SecurityContext } from '@portcullis/core';
+import { createPortcullisPipeline, type PortcullisConfig } from '@portcullis/http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { auditFileAccess } from './audit.js';
-import { problemErrorHandler } from './http.js';
-import { metricsHandler, metricsMiddleware } from './metrics.js';
+import {
+  bindSecurityRequest,
+  routeOf,
+  securityRequest,
+  securityRequestInput,
+  sendDescribed,
+} from './http.js';
 import {
   type PasswordPolicyFields,
   passwordPolicy,
   passwordResetConfirm,
   passwordResetRequest,
 } from './password.js';
-import { rateLimit } from './rate-limit.js';
-import { authClaims, type ExpressTokenOptions, requireAuth } from './tokens.js';
+import { authClaims, requireAuth } from './tokens.js';
 import { type ExpressUploadsOptions, guardUploads } from './uploads.js';
 
-/**
- * One Portcullis configuration for a whole Express app: the modules already built (each with
- * its own defaults and stores); every field is optional and only what is given is wired.
- */
-export interface ExpressPortcullisConfig<R = unknown> {
-  /** Core's resolver, shared with the modules so every one sees the same client. Default: socket peer only. */
-  clientAddress?: ClientAddressResolver | undefined;
-  /** The compiled rate-limit policy, applied to every request by the returned middleware. */
-  rateLimit?: RateLimitPolicy | undefined;
-  /** The token service behind `requireAuth()`. */
-  tokens?: TokenService | undefined;
-  /** Where the access token is read from besides `Authorization: Bearer`. */
-  tokenOptions?: ExpressTokenOptions | undefined;
-  /** Measures every request; `metricsHandler()` serves it. */
-  metrics?: Metrics | undefined;
-  /** Guard of the `/metrics` endpoint (token, allow-list); `source` defaults to `metrics`. */
-  scrape?: Partial<ScrapeHandlerOptions> | undefined;
-  /** Validator behind `passwordPolicy()`. */
-  passwordValidator?: PasswordValidator | undefined;
-  /** Reset flow behind `passwordResetRequest()` / `passwordResetConfirm()`. */
-  passwordReset?: PasswordReset | undefined;
-  /** MIME guard and storage behind `uploads()`. */
-  uploads?: ({ guard: MimeGuard } & ExpressUploadsOptions<R>) | undefined;
-  /** Audit log behind `auditFile()`. */
-  audit?: Pick<AuditLog, 'fileAccessAfterResponse'> | undefined;
-}
+/** The one Portcullis configuration, with Express's upload options. */
+export type ExpressPortcullisConfig<R = unknown> = PortcullisConfig<ExpressUploadsOptions<R>>;
 
 /** What {@link portcullis} returns: the global middleware, plus the route-level pieces. */
 export interface ExpressPortcullis extends RequestHandler {
+  /** The app's security context (given, or built with no proxy trusted). */
+  readonly context: SecurityContext;
   /** Verifies the access token; claims through `authClaims(req)`. */
   requireAuth(): RequestHandler;
-  /** The guarded `/metrics` handler. */
+  /** The guarded `/metrics` handler (outside rate limiting, on the path of `scrape.path`). */
   metricsHandler(): RequestHandler;
   /** Checks the new password of a set/change route (after `express.json()`). */
   passwordPolicy(fields?: PasswordPolicyFields): RequestHandler;
@@ -60,24 +38,29 @@ export interface ExpressPortcullis extends RequestHandler {
   uploads(): RequestHandler;
   /** Audits a file route when its response ends; the user is the verified token's subject. */
   auditFile(action: FileAction, resource: (req: Request) => string | undefined): RequestHandler;
-  /** Problem+json for every error that reaches Express; mount it last. */
+  /** Problem+json for every error that reaches Express; unexpected ones go to `onError`. Mount it last. */
   errorHandler(): ErrorRequestHandler;
 }
 
-function need<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new ConfigError(`portcullis: ${name} is not configured`);
-  return value;
+/** Express's own `trust proxy` setting, when the app set one. */
+function expressTrust(req: Request): ((address: string, index: number) => boolean) | undefined {
+  const setting: unknown = req.app.get('trust proxy');
+  if (setting === false || setting === undefined || setting === 0) return undefined;
+  const fn: unknown = req.app.get('trust proxy fn');
+  return typeof fn === 'function' ? (fn as (address: string, index: number) => boolean) : undefined;
 }
 
 /**
  * Wires every configured Portcullis module into Express in one call. The returned middleware
- * measures (metrics) then rate-limits every request, unknown routes included; its methods give
- * the route-level pieces. It only composes the adapter functions of this package, so each
- * module stays usable on its own.
+ * builds core's neutral request once (client resolved by the context, path as Express routes
+ * it), measures it, and rate-limits it, unknown routes included; its methods give the
+ * route-level pieces. Express's own `trust proxy`, when set and the context has no
+ * `trustProxy`, becomes the context's one trust configuration.
  *
  * @example
  * ```ts
- * const sec = portcullis({ rateLimit: policy, tokens, metrics, passwordValidator: validator });
+ * const context = createSecurityContext({ trustProxy: ['loopback'] });
+ * const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics });
  * app.use(sec);
  * app.get('/me', sec.requireAuth(), (req, res) => res.json(authClaims(req)));
  * app.get('/metrics', sec.metricsHandler());
@@ -85,26 +68,52 @@ function need<T>(value: T | undefined, name: string): T {
  * ```
  */
 export function portcullis<R = unknown>(config: ExpressPortcullisConfig<R>): ExpressPortcullis {
-  const clientAddress = config.clientAddress ?? createClientAddressResolver();
-  const measure = config.metrics && metricsMiddleware(config.metrics);
-  const limit = config.rateLimit && rateLimit(config.rateLimit);
+  const pipeline = createPortcullisPipeline(config);
+  const { context } = pipeline;
+  let trustAdopted = false;
+
   const chain = (req: Request, res: Response, next: NextFunction): void => {
-    const afterMeasure = (err?: unknown) => {
-      if (err !== undefined) next(err);
-      else if (limit) void limit(req, res, next);
+    if (!trustAdopted) {
+      trustAdopted = true;
+      const trust = expressTrust(req);
+      if (trust) context.adoptTrustProxy(trust, "Express's 'trust proxy' setting");
+    }
+    const request = pipeline.begin(securityRequestInput(req));
+    bindSecurityRequest(req, request);
+    // Node emits 'close' once per response, after 'finish' or on an abort.
+    res.once('close', () => {
+      pipeline.end(request, {
+        status: res.headersSent ? res.statusCode : 0,
+        route: routeOf(req),
+        completed: res.writableFinished,
+      });
+    });
+    pipeline.admit(request).then(({ headers, refusal }) => {
+      res.set(headers);
+      if (refusal) sendDescribed(res, refusal);
       else next();
-    };
-    if (measure) measure(req, res, afterMeasure);
-    else afterMeasure();
+    }, next);
   };
+
   return Object.assign(chain, {
+    context,
     requireAuth: () => requireAuth(need(config.tokens, 'tokens'), config.tokenOptions ?? {}),
-    metricsHandler: () =>
-      metricsHandler({
-        clientAddress,
-        ...config.scrape,
-        source: config.scrape?.source ?? need(config.metrics, 'metrics'),
-      }),
+    metricsHandler: (): RequestHandler => {
+      need(config.scrape?.source ?? config.metrics, 'metrics');
+      return (req, res, next) => {
+        const request = securityRequest(req, context);
+        pipeline.scrape(request).then((result) => {
+          if (!result.ok) {
+            sendDescribed(res, pipeline.describe(result.error, request));
+            return;
+          }
+          res
+            .status(200)
+            .set({ 'Content-Type': result.contentType, 'Cache-Control': 'no-store', Vary: 'Accept' })
+            .send(result.body);
+        }, next);
+      };
+    },
     passwordPolicy: (fields?: PasswordPolicyFields) =>
       passwordPolicy(need(config.passwordValidator, 'passwordValidator'), fields),
     passwordResetRequest: () => passwordResetRequest(need(config.passwordReset, 'passwordReset')),
@@ -119,8 +128,15 @@ export function portcullis<R = unknown>(config: ExpressPortcullisConfig<R>): Exp
         action,
         resource,
         userId: (req) => authClaims(req)?.sub,
-        clientAddress,
+        clientAddress: context.clientAddress,
       }),
-    errorHandler: () => problemErrorHandler(),
+    errorHandler:
+      (): ErrorRequestHandler => (err: unknown, req: Request, res: Response, next: NextFunction) => {
+        if (res.headersSent) {
+          next(err);
+          return;
+        }
+        sendDescribed(res, pipeline.describe(err, securityRequest(req, context)));
+      },
   });
 }

@@ -1,7 +1,7 @@
 import { isPortcullisError } from '@portcullis/core';
 import type { RateLimitDecision, RateLimitPolicy } from '@portcullis/rate-limit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { clientAddressInput, requestState, sendProblem } from './http.js';
+import { clientAddressInput, requestState, routedPath, sendProblem } from './http.js';
 
 /** Options of {@link rateLimit}. */
 export interface ExpressRateLimitOptions {
@@ -23,7 +23,7 @@ export interface ExpressRateLimitOptions {
  */
 export function rateLimit(policy: RateLimitPolicy, options: ExpressRateLimitOptions = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const path = req.originalUrl.split('?')[0] ?? '/';
+    const path = routedPath(req);
     let decision: RateLimitDecision;
     try {
       decision = await policy.check({

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
+import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
@@ -19,13 +20,6 @@ export interface ExpressUploadsOptions<R> {
   remove?: ((stored: StoredUpload<R>, req: Request) => Promise<void>) | undefined;
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((req: Request) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
-}
-
-/** What {@link guardUploads} stashes on `req.portcullis.uploads`. */
-export interface UploadsState<R> {
-  files: StoredUpload<R>[];
-  /** Text fields of the form (a null-prototype object). */
-  fields: Record<string, string>;
 }
 
 /**
@@ -80,7 +74,7 @@ export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions
         (files) => {
           if (settled) return;
           settled = true;
-          requestState(req).uploads = { files, fields } satisfies UploadsState<R>;
+          requestState(req).uploads = { files, fields } satisfies UploadsState<R> as UploadsState;
           next();
         },
         (err: unknown) => {
@@ -100,3 +94,5 @@ export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions
     req.pipe(parser);
   };
 }
+
+export type { UploadsState } from '@portcullis/http';

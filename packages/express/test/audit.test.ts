@@ -4,7 +4,7 @@ import { routeStatus, runAuditScenarios } from '../../audit/test/adapter-scenari
 import { auditFileAccess } from '../src/audit.js';
 import { requestState } from '../src/http.js';
 
-const user = (req: Request) => requestState(req).user as string | undefined;
+const user = (req: Request) => requestState(req).user;
 
 runAuditScenarios('express', async ({ audit, clientAddress }) => {
   const app = express();

@@ -4,7 +4,7 @@
  * small app (below) over the modules given here and returns its loopback URL.
  */
 import { createAuditLog, createMemorySink, type MemorySink } from '@portcullis/audit';
-import { createClientAddressResolver, createEventBus, createManualClock } from '@portcullis/core';
+import { createManualClock, createSecurityContext, type SecurityContext } from '@portcullis/core';
 import { createMetrics, type Metrics } from '@portcullis/metrics';
 import { createMimeGuard, type MimeGuard } from '@portcullis/mime-guard';
 import { createPasswordValidator, type PasswordValidator } from '@portcullis/password';
@@ -27,7 +27,7 @@ export const METRICS_TOKEN = 'entry-point-metrics-token';
 
 /** The modules every flavour wires with its `portcullis` entry point. */
 export interface EntryModules {
-  clientAddress: ReturnType<typeof createClientAddressResolver>;
+  context: SecurityContext;
   rateLimit: RateLimitPolicy;
   tokens: TokenService;
   metrics: Metrics;
@@ -49,7 +49,8 @@ export type BuildEntryApp = (modules: EntryModules) => Promise<{ url: string; cl
 export function runEntryScenarios(name: string, build: BuildEntryApp): void {
   describe(`portcullis() for ${name}`, () => {
     const clock = createManualClock(Date.now());
-    const events = createEventBus({ clock });
+    const context = createSecurityContext({ clock });
+    const events = context.events;
     const sink: MemorySink = createMemorySink();
     let modules: EntryModules;
     let app: { url: string; close(): Promise<void> };
@@ -61,7 +62,7 @@ export function runEntryScenarios(name: string, build: BuildEntryApp): void {
         currentKid: 'k1',
       });
       modules = {
-        clientAddress: createClientAddressResolver(),
+        context,
         rateLimit: createRateLimitPolicy({
           rules: [{ id: 'open', method: 'GET', path: '/open', limit: 3, windowMs: 60_000 }],
           defaultRule: { id: 'default', limit: 1000, windowMs: 60_000 },

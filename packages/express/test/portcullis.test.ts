@@ -14,7 +14,7 @@ const drain = async (s: Readable) => {
 
 runEntryScenarios('express', async (m) => {
   const sec = portcullis({
-    clientAddress: m.clientAddress,
+    context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
     metrics: m.metrics,
@@ -63,5 +63,29 @@ describe('portcullis (express)', () => {
     const sec = portcullis({});
     expect(() => sec.requireAuth()).toThrow(ConfigError);
     expect(() => sec.uploads()).toThrow(/uploads is not configured/);
+  });
+});
+
+describe("portcullis (express) and Express's own trust proxy", () => {
+  it("takes Express's 'trust proxy' as the context's one trust configuration when the context has none", async () => {
+    const sec = portcullis({
+      rateLimit: { rules: [], defaultRule: { id: 'd', limit: 1, windowMs: 60_000 } },
+    });
+    const app = express();
+    app.set('trust proxy', 'loopback');
+    app.use(sec);
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const as = (ip: string) => fetch(url, { headers: { 'x-forwarded-for': ip } });
+    expect((await as('198.51.100.1')).status).toBe(200);
+    expect((await as('198.51.100.1')).status).toBe(429);
+    expect((await as('198.51.100.2')).status).toBe(200);
+    expect(sec.context.trustProxyConfigured).toBe(true);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });

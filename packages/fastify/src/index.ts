@@ -1,5 +1,10 @@
 export { auditFileAccess, type FastifyAuditOptions } from './audit.js';
-export { clientAddressInput, type PortcullisRequestState, requestState, sendProblem } from './http.js';
+export {
+  clientAddressInput,
+  type PortcullisRequestState,
+  requestState,
+  sendProblem,
+} from './http.js';
 export { metricsHandler, type PortcullisMetricsPluginOptions, portcullisMetrics } from './metrics.js';
 export {
   type PasswordPolicyFields,
@@ -11,6 +16,7 @@ export {
   type FastifyPortcullis,
   type FastifyPortcullisConfig,
   portcullis,
+  portcullisServerOptions,
 } from './portcullis.js';
 export { type FastifyRateLimitOptions, rateLimitPlugin } from './rate-limit.js';
 export {

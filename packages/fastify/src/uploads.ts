@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
+import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
@@ -20,13 +21,6 @@ export interface FastifyUploadsOptions<R> {
   context?:
     | ((request: FastifyRequest) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>)
     | undefined;
-}
-
-/** What {@link guardUploads} stashes on `request.portcullis.uploads`. */
-export interface UploadsState<R> {
-  files: StoredUpload<R>[];
-  /** Text fields of the form (a null-prototype object). */
-  fields: Record<string, string>;
 }
 
 /** Structural view of what @fastify/multipart adds to the request (stream mode). */
@@ -109,7 +103,10 @@ export function guardUploads<R>(
           ? err
           : new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err });
       }
-      requestState(request).uploads = { files: await session.finish(), fields } satisfies UploadsState<R>;
+      requestState(request).uploads = {
+        files: await session.finish(),
+        fields,
+      } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
       if (!isPortcullisError(err)) throw err;
       return sendProblem(reply, err, path);
@@ -117,3 +114,5 @@ export function guardUploads<R>(
     return undefined;
   };
 }
+
+export type { UploadsState } from '@portcullis/http';

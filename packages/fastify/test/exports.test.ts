@@ -22,6 +22,7 @@ describe('@portcullis/fastify public surface', () => {
       'passwordResetRequest',
       'portcullis',
       'portcullisMetrics',
+      'portcullisServerOptions',
       'portcullisTokens',
       'rateLimitPlugin',
       'refreshHandler',

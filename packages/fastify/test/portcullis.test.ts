@@ -3,14 +3,14 @@ import { ConfigError } from '@portcullis/core';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { METRICS_TOKEN, runEntryScenarios } from '../../express/test/portcullis-scenarios.js';
-import { portcullis } from '../src/portcullis.js';
+import { portcullis, portcullisServerOptions } from '../src/portcullis.js';
 import { authClaims } from '../src/tokens.js';
 
 runEntryScenarios('fastify', async (m) => {
   const app = Fastify();
   await app.register(multipart);
   await app.register(portcullis, {
-    clientAddress: m.clientAddress,
+    context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
     metrics: m.metrics,
@@ -73,5 +73,54 @@ describe('portcullis (fastify) errorHandler', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.json()).toMatchObject({ code: 'ERR_INPUT_INVALID', status: 400, instance: '/echo' });
+  });
+});
+
+describe('portcullis (fastify) error handler keeps what the client must know', () => {
+  it("keeps Fastify's schema-validation message and logs nothing for it", async () => {
+    const app = Fastify();
+    await app.register(portcullis, {});
+    app.setErrorHandler(app.portcullis.errorHandler);
+    app.post(
+      '/items',
+      { schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } },
+      async () => 'ok',
+    );
+    const res = await app.inject({ method: 'POST', url: '/items', payload: { nope: 1 } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      code: 'ERR_INPUT_INVALID',
+      detail: "body must have required property 'name'",
+    });
+    await app.close();
+  });
+
+  it("hands an unexpected error to Fastify's logger, never to the client", async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'error', stream: { write: (l: string) => void lines.push(l) } } });
+    await app.register(portcullis, {});
+    app.setErrorHandler(app.portcullis.errorHandler);
+    app.get('/boom', async () => {
+      throw new Error('db down');
+    });
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('db down');
+    expect(lines.join('')).toContain('db down');
+    await app.close();
+  });
+
+  it('answers a URL Fastify cannot parse (before any hook) as problem+json without echoing it', async () => {
+    const app = Fastify({ ...portcullisServerOptions() });
+    await app.register(portcullis, {
+      rateLimit: { rules: [], defaultRule: { id: 'default', limit: 10, windowMs: 60_000 } },
+    });
+    app.get('/files/:name', async () => 'ok');
+    const res = await app.inject({ method: 'GET', url: '/files/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['ratelimit-policy']).toBe('"default";q=10;w=60');
+    expect(res.body).not.toContain('%E0');
+    await app.close();
   });
 });

@@ -1,8 +1,8 @@
-import { type AuditLog, type FileAction, outcomeFromStatus } from '@portcullis/audit';
+import { type AuditLog, type FileAction, fileTransferOutcome } from '@portcullis/audit';
 import type { ClientAddressResolver } from '@portcullis/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { clientAddressInput, requestState } from './http.js';
+import { clientAddressInput, nodeOutgoing, requestState } from './http.js';
 
 /** Options of {@link auditFileAccess}. */
 export interface HonoAuditOptions {
@@ -50,17 +50,23 @@ export function auditFileAccess(options: HonoAuditOptions): MiddlewareHandler {
       clientAddress: options.clientAddress(clientAddressInput(c, options.remoteAddress?.(c))).address,
     };
     requestState(c).audit = context;
-    let failed = true;
-    try {
-      await next();
-      failed = false;
-    } finally {
+    const record = (status: number, completed: boolean) =>
       audit.fileAccessAfterResponse({
         ...context,
         userId: options.userId(c),
-        outcome: failed ? 'failure' : outcomeFromStatus(c.res.status),
-        reason: failed ? 'ERROR' : undefined,
+        ...fileTransferOutcome({ status, completed }),
       });
+    let status = 500;
+    try {
+      await next();
+      status = c.res.status;
+    } finally {
+      // On Node the response really ends later, when the body has been written (or the client
+      // went away): audit then, as Express and Fastify do. Elsewhere the Response is the end.
+      const out = nodeOutgoing(c);
+      if (out)
+        out.once('close', () => record(out.headersSent ? out.statusCode : status, out.writableFinished));
+      else record(status, true);
     }
   };
 }

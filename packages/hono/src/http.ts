@@ -1,15 +1,17 @@
-import type { ClientAddressInput } from '@portcullis/core';
-import { toProblemResponse } from '@portcullis/core';
+import {
+  type ClientAddressInput,
+  type DescribedError,
+  describeError,
+  type PortcullisRequestState,
+  type SecurityRequestInput,
+} from '@portcullis/core';
 import type { Context } from 'hono';
 
-/** What Portcullis middlewares stash in the context (`c.get('portcullis')`). Modules add their fields. */
-export interface PortcullisRequestState {
-  [module: string]: unknown;
-}
+export type { PortcullisRequestState } from '@portcullis/core';
 
 declare module 'hono' {
   interface ContextVariableMap {
-    /** Results of the Portcullis middlewares that ran for this request. */
+    /** Results of the Portcullis middlewares that ran for this request (typed by core). */
     portcullis: PortcullisRequestState;
   }
 }
@@ -17,6 +19,26 @@ declare module 'hono' {
 /** Structural view of @hono/node-server's bindings: the socket is there when running on Node. */
 interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string | undefined } | undefined } | undefined;
+  outgoing?: NodeOutgoing | undefined;
+}
+
+/** Structural view of Node's `ServerResponse`, as @hono/node-server binds it. */
+export interface NodeOutgoing {
+  readonly writableFinished: boolean;
+  readonly headersSent: boolean;
+  readonly statusCode: number;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** The socket peer on @hono/node-server, or undefined on other runtimes. */
+export function nodeRemoteAddress(c: Context): string | undefined {
+  return (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+}
+
+/** Node's response object on @hono/node-server (to see the response really end), or undefined. */
+export function nodeOutgoing(c: Context): NodeOutgoing | undefined {
+  const out = (c.env as NodeBindings | undefined)?.outgoing;
+  return out && typeof out.once === 'function' ? out : undefined;
 }
 
 /**
@@ -24,14 +46,38 @@ interface NodeBindings {
  * bindings; elsewhere pass `remoteAddress` from your runtime's connection info.
  */
 export function clientAddressInput(c: Context, remoteAddress?: string): ClientAddressInput {
-  const env = c.env as NodeBindings | undefined;
-  return { remoteAddress: remoteAddress ?? env?.incoming?.socket?.remoteAddress, headers: c.req.raw.headers };
+  return { remoteAddress: remoteAddress ?? nodeRemoteAddress(c), headers: c.req.raw.headers };
+}
+
+/** Core's neutral request input for a Hono request (`c.req.path` is the path Hono routes). */
+export function securityRequestInput(c: Context, remoteAddress?: string): SecurityRequestInput {
+  return {
+    method: c.req.method,
+    routedPath: c.req.path,
+    headers: c.req.raw.headers,
+    remoteAddress: remoteAddress ?? nodeRemoteAddress(c),
+  };
+}
+
+/** A problem+json response for a described error (core's `describeError`). */
+export function describedResponse(described: DescribedError): Response {
+  return new Response(JSON.stringify(described.body), {
+    status: described.status,
+    headers: described.headers,
+  });
 }
 
 /** A problem+json response for any error (a non-Portcullis error becomes an opaque 500). */
+export function sendProblem(c: Context | undefined, error: unknown, instance?: string): Response {
+  return describedResponse(describeError(error, instance ?? c?.req.path));
+}
+
+/**
+ * A problem+json response for any error.
+ * @deprecated Use {@link sendProblem} (one name across the three adapters).
+ */
 export function problemResponse(error: unknown, instance?: string): Response {
-  const { status, headers, body } = toProblemResponse(error, instance);
-  return new Response(JSON.stringify(body), { status, headers });
+  return sendProblem(undefined, error, instance);
 }
 
 /** Returns the request-scoped state object, creating it on first use. */

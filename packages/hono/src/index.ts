@@ -1,5 +1,11 @@
 export { auditFileAccess, type HonoAuditOptions } from './audit.js';
-export { clientAddressInput, type PortcullisRequestState, problemResponse, requestState } from './http.js';
+export {
+  clientAddressInput,
+  type PortcullisRequestState,
+  problemResponse,
+  requestState,
+  sendProblem,
+} from './http.js';
 export { type HonoMetricsHandlerOptions, metricsHandler, metricsMiddleware } from './metrics.js';
 export {
   type PasswordPolicyFields,
@@ -16,6 +22,7 @@ export {
   logoutHandler,
   refreshHandler,
   requireAuth,
+  sendTokenPair,
   tokenPairResponse,
 } from './tokens.js';
 export { guardUploads, type HonoUploadsOptions, type UploadsState } from './uploads.js';

@@ -1,56 +1,36 @@
-import type { AuditLog, FileAction } from '@portcullis/audit';
-import { type ClientAddressResolver, ConfigError, createClientAddressResolver } from '@portcullis/core';
-import type { Metrics, ScrapeHandlerOptions } from '@portcullis/metrics';
-import type { MimeGuard } from '@portcullis/mime-guard';
-import type { PasswordReset, PasswordValidator } from '@portcullis/password';
-import type { RateLimitPolicy } from '@portcullis/rate-limit';
-import type { TokenService } from '@portcullis/tokens';
+import type { FileAction } from '@portcullis/audit';
+import { ConfigError, need, type SecurityContext, type SecurityRequest } from '@portcullis/core';
+import { createPortcullisPipeline, type PortcullisConfig } from '@portcullis/http';
 import type { Context, ErrorHandler, Handler, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import { auditFileAccess } from './audit.js';
-import { problemResponse } from './http.js';
-import { metricsHandler, metricsMiddleware } from './metrics.js';
+import { describedResponse, nodeOutgoing, securityRequestInput } from './http.js';
 import {
   type PasswordPolicyFields,
   passwordPolicy,
   passwordResetConfirm,
   passwordResetRequest,
 } from './password.js';
-import { rateLimit } from './rate-limit.js';
-import { authClaims, type HonoTokenOptions, requireAuth } from './tokens.js';
+import { authClaims, requireAuth } from './tokens.js';
 import { guardUploads, type HonoUploadsOptions } from './uploads.js';
 
-/**
- * One Portcullis configuration for a whole Hono app: the modules already built (each with its
- * own defaults and stores); every field is optional and only what is given is wired.
- */
-export interface HonoPortcullisConfig<R = unknown> {
-  /** Core's resolver, shared with the modules so every one sees the same client. Default: socket peer only. */
-  clientAddress?: ClientAddressResolver | undefined;
-  /** The compiled rate-limit policy, applied to every request by the returned middleware. */
-  rateLimit?: RateLimitPolicy | undefined;
-  /** The token service behind `requireAuth()`. */
-  tokens?: TokenService | undefined;
-  /** Where the access token is read from besides `Authorization: Bearer`. */
-  tokenOptions?: HonoTokenOptions | undefined;
-  /** Measures every request; `metricsHandler()` serves it. */
-  metrics?: Metrics | undefined;
-  /** Guard of the `/metrics` endpoint (token, allow-list); `source` defaults to `metrics`. */
-  scrape?: Partial<ScrapeHandlerOptions> | undefined;
-  /** Validator behind `passwordPolicy()`. */
-  passwordValidator?: PasswordValidator | undefined;
-  /** Reset flow behind `passwordResetRequest()` / `passwordResetConfirm()`. */
-  passwordReset?: PasswordReset | undefined;
-  /** MIME guard and storage behind `uploads()` (put hono/body-limit in front of the route). */
-  uploads?: ({ guard: MimeGuard } & HonoUploadsOptions<R>) | undefined;
-  /** Audit log behind `auditFile()`. */
-  audit?: Pick<AuditLog, 'fileAccessAfterResponse'> | undefined;
+/** The one Portcullis configuration, with Hono's upload options and peer address source. */
+export interface HonoPortcullisConfig<R = unknown> extends PortcullisConfig<HonoUploadsOptions<R>> {
+  /**
+   * The socket peer on runtimes other than Node, e.g. `(c) => getConnInfo(c).remote.address`
+   * from `hono/bun` or `hono/deno`. On @hono/node-server it is read from the bindings; on
+   * Workers use the context's `clientAddressHeader: 'cf-connecting-ip'` instead.
+   */
+  remoteAddress?: ((c: Context) => string | undefined) | undefined;
 }
 
 /** What {@link portcullis} returns: the global middleware, plus the route-level pieces. */
 export interface HonoPortcullis extends MiddlewareHandler {
+  /** The app's security context (given, or built with no proxy trusted). */
+  readonly context: SecurityContext;
   /** Verifies the access token; claims through `authClaims(c)`. */
   requireAuth(): MiddlewareHandler;
-  /** The guarded `/metrics` handler. */
+  /** The guarded `/metrics` handler (outside rate limiting, on the path of `scrape.path`). */
   metricsHandler(): Handler;
   /** Checks the new password of a set/change route. */
   passwordPolicy(fields?: PasswordPolicyFields): MiddlewareHandler;
@@ -58,26 +38,36 @@ export interface HonoPortcullis extends MiddlewareHandler {
   passwordResetConfirm(): Handler;
   /** Multipart uploads judged by their bytes, stored through the configured `store`. */
   uploads(): MiddlewareHandler;
-  /** Audits a file route after its handler; the user is the verified token's subject. */
+  /** Audits a file route when its response ends; the user is the verified token's subject. */
   auditFile(action: FileAction, resource: (c: Context) => string | undefined): MiddlewareHandler;
-  /** `app.onError` handler answering problem+json (a non-Portcullis error is an opaque 500). */
+  /** `app.onError` handler answering problem+json; unexpected errors go to `onError` (default `console.error`). */
   errorHandler(): ErrorHandler;
 }
 
-function need<T>(value: T | undefined, name: string): T {
-  if (value === undefined) throw new ConfigError(`portcullis: ${name} is not configured`);
-  return value;
+/** The runtime, when it is one that gives Hono no socket address through Node's bindings. */
+function socketlessRuntime(): string | undefined {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown; navigator?: { userAgent?: unknown } };
+  if (g.Bun !== undefined) return 'Bun';
+  if (g.Deno !== undefined) return 'Deno';
+  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'Cloudflare Workers';
+  return undefined;
 }
+
+const NO_ADDRESS_SOURCE = (where: string) =>
+  new ConfigError(
+    `${where} gives no socket address, so every client would share one rate-limit bucket: pass remoteAddress: (c) => getConnInfo(c).remote.address to portcullis(), or createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' }) where the platform writes that header`,
+  );
 
 /**
  * Wires every configured Portcullis module into Hono in one call. The returned middleware
- * measures (metrics) then rate-limits every request, unknown routes included; its methods give
- * the route-level pieces. It only composes this package's middleware, so each module stays
- * usable on its own.
+ * builds core's neutral request once (client resolved by the context, path as Hono routes it),
+ * measures it, and rate-limits it, unknown routes included; its methods give the route-level
+ * pieces. On Bun, Deno and Workers it refuses to start without a source for the client address.
  *
  * @example
  * ```ts
- * const sec = portcullis({ rateLimit: policy, tokens, metrics, passwordValidator: validator });
+ * const context = createSecurityContext({ trustProxy: ['loopback'] });
+ * const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics });
  * app.use(sec);
  * app.get('/me', sec.requireAuth(), (c) => c.json(authClaims(c)));
  * app.get('/metrics', sec.metricsHandler());
@@ -85,31 +75,82 @@ function need<T>(value: T | undefined, name: string): T {
  * ```
  */
 export function portcullis<R = unknown>(config: HonoPortcullisConfig<R>): HonoPortcullis {
-  const clientAddress = config.clientAddress ?? createClientAddressResolver();
-  const measure = config.metrics && metricsMiddleware(config.metrics);
-  const limit = config.rateLimit && rateLimit(config.rateLimit);
-  const chain: MiddlewareHandler = async (c, next) => {
-    if (!limit) return measure ? measure(c, next) : next();
-    if (!measure) return limit(c, next);
-    // A refusal is a Response returned by the limiter; hand it to the metrics middleware as the result.
-    let refused: Response | undefined;
-    await measure(c, async () => {
-      const r = await limit(c, next);
-      if (r instanceof Response) {
-        refused = r;
-        c.res = r;
-      }
-    });
-    return refused;
+  const pipeline = createPortcullisPipeline(config);
+  const { context } = pipeline;
+  const remoteAddress = config.remoteAddress;
+  const runtime = socketlessRuntime();
+  if (runtime !== undefined && remoteAddress === undefined && context.clientAddressHeader === undefined)
+    throw NO_ADDRESS_SOURCE(runtime);
+  const sources = remoteAddress !== undefined || context.clientAddressHeader !== undefined;
+  let warned = false;
+
+  const neutral = (c: Context, measure: boolean): SecurityRequest => {
+    const input = securityRequestInput(c, remoteAddress?.(c));
+    if (input.remoteAddress === undefined && !sources && !warned) {
+      warned = true;
+      // Never silent: the request still runs, keyed as `unknown`, and the operator is told why.
+      globalThis.process?.emitWarning?.(NO_ADDRESS_SOURCE('This runtime').message, 'PortcullisWarning');
+    }
+    const request = measure ? pipeline.begin(input) : context.request(input);
+    const existing = c.get('portcullis');
+    if (existing) Object.assign(request.state, existing);
+    c.set('portcullis', request.state);
+    c.set('portcullisRequest', request);
+    return request;
   };
+  const requestOf = (c: Context): SecurityRequest => c.get('portcullisRequest') ?? neutral(c, false);
+
+  const chain: MiddlewareHandler = async (c, next) => {
+    const request = neutral(c, true);
+    const self = c.req.routeIndex;
+    const routeOf = () => (c.req.routeIndex === self ? undefined : routePath(c, -1));
+    let status = 500;
+    let route: string | undefined;
+    try {
+      const { headers, refusal } = await pipeline.admit(request);
+      if (refusal) {
+        status = refusal.status;
+        const res = describedResponse(refusal);
+        for (const [name, value] of Object.entries(headers)) res.headers.set(name, value);
+        return res;
+      }
+      await next();
+      route = routeOf();
+      // After next(): the handler's response (or Hono's 404) exists now, whatever way it was built.
+      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+      status = c.res.status;
+      return undefined;
+    } finally {
+      // On Node the response ends when its body has been written (or the client went away).
+      const out = nodeOutgoing(c);
+      if (out)
+        out.once('close', () =>
+          pipeline.end(request, {
+            status: out.headersSent ? out.statusCode : 0,
+            route,
+            completed: out.writableFinished,
+          }),
+        );
+      else pipeline.end(request, { status, route, completed: true });
+    }
+  };
+
   return Object.assign(chain, {
+    context,
     requireAuth: () => requireAuth(need(config.tokens, 'tokens'), config.tokenOptions ?? {}),
-    metricsHandler: () =>
-      metricsHandler({
-        clientAddress,
-        ...config.scrape,
-        source: config.scrape?.source ?? need(config.metrics, 'metrics'),
-      }),
+    metricsHandler: (): Handler => {
+      need(config.scrape?.source ?? config.metrics, 'metrics');
+      return async (c) => {
+        const request = requestOf(c);
+        const result = await pipeline.scrape(request);
+        if (!result.ok) return describedResponse(pipeline.describe(result.error, request));
+        return c.body(result.body, 200, {
+          'Content-Type': result.contentType,
+          'Cache-Control': 'no-store',
+          Vary: 'Accept',
+        });
+      };
+    },
     passwordPolicy: (fields?: PasswordPolicyFields) =>
       passwordPolicy(need(config.passwordValidator, 'passwordValidator'), fields),
     passwordResetRequest: () => passwordResetRequest(need(config.passwordReset, 'passwordReset')),
@@ -124,8 +165,16 @@ export function portcullis<R = unknown>(config: HonoPortcullisConfig<R>): HonoPo
         action,
         resource,
         userId: (c) => authClaims(c)?.sub,
-        clientAddress,
+        clientAddress: (input) => context.resolveClient(input),
+        remoteAddress: remoteAddress,
       }),
-    errorHandler: (): ErrorHandler => (err, c) => problemResponse(err, c.req.path),
+    errorHandler: (): ErrorHandler => (err, c) => describedResponse(pipeline.describe(err, requestOf(c))),
   });
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Core's neutral request, built once by the `portcullis` middleware. */
+    portcullisRequest: SecurityRequest;
+  }
 }

@@ -1,3 +1,4 @@
+import { InputError } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   accessTokenCookie,
@@ -51,18 +52,37 @@ export function requireAuth(tokens: TokenService, options: HonoTokenOptions = {}
 }
 
 /** A token-pair response with `Cache-Control: no-store`; sets the access cookie when configured. Use it at login. */
-export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {}): Response {
+export function sendTokenPair(
+  _c: Context | undefined,
+  pair: TokenPair,
+  options: HonoTokenOptions = {},
+): Response {
   const headers = new Headers({ ...TOKEN_RESPONSE_HEADERS, 'content-type': 'application/json' });
   if (options.cookie !== undefined)
     headers.append('set-cookie', accessTokenCookie(options.cookie, pair.access_token, pair.expires_in));
   return new Response(JSON.stringify(pair), { status: 200, headers });
 }
 
+/**
+ * A token-pair response.
+ * @deprecated Use {@link sendTokenPair} (one name across the three adapters).
+ */
+export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {}): Response {
+  return sendTokenPair(undefined, pair, options);
+}
+
+/**
+ * The JSON body, as Express's `express.json()` and Fastify's parser read it: no body is
+ * `undefined` (the route decides what is missing); a body that is not JSON is a 400, never
+ * "no token".
+ */
 async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
   try {
-    return await c.req.json();
+    return JSON.parse(text);
   } catch {
-    return undefined;
+    throw new InputError('ERR_INPUT_INVALID', 'the request could not be parsed');
   }
 }
 
@@ -72,7 +92,7 @@ export function refreshHandler(tokens: TokenService, options: HonoTokenOptions =
     try {
       const token = tokenFromBody(await jsonBody(c), 'refresh_token');
       if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
-      return tokenPairResponse(await tokens.refresh(token), options);
+      return sendTokenPair(c, await tokens.refresh(token), options);
     } catch (err) {
       return problemResponse(err, c.req.path);
     }

@@ -1,4 +1,5 @@
 import { InputError, isPortcullisError } from '@portcullis/core';
+import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
@@ -17,13 +18,6 @@ export interface HonoUploadsOptions<R> {
   remove?: ((stored: StoredUpload<R>, c: Context) => Promise<void>) | undefined;
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((c: Context) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
-}
-
-/** What {@link guardUploads} stashes in `c.get('portcullis').uploads`. */
-export interface UploadsState<R> {
-  files: StoredUpload<R>[];
-  /** Text fields of the form (a null-prototype object). */
-  fields: Record<string, string>;
 }
 
 /**
@@ -71,7 +65,10 @@ export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>
       }
     }
     try {
-      requestState(c).uploads = { files: await session.finish(), fields } satisfies UploadsState<R>;
+      requestState(c).uploads = {
+        files: await session.finish(),
+        fields,
+      } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
       if (isPortcullisError(err)) return problemResponse(err, path);
       throw err;
@@ -80,3 +77,5 @@ export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>
     return undefined;
   };
 }
+
+export type { UploadsState } from '@portcullis/http';

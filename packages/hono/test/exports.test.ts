@@ -27,6 +27,8 @@ describe('@portcullis/hono public surface', () => {
       'refreshHandler',
       'requestState',
       'requireAuth',
+      'sendProblem',
+      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });
@@ -42,6 +44,7 @@ describe('@portcullis/hono public surface', () => {
       'logoutHandler',
       'refreshHandler',
       'requireAuth',
+      'sendTokenPair',
       'tokenPairResponse',
     ]);
   });

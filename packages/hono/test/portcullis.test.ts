@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { ConfigError } from '@portcullis/core';
+import { ConfigError, createSecurityContext } from '@portcullis/core';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { METRICS_TOKEN, runEntryScenarios } from '../../express/test/portcullis-scenarios.js';
@@ -10,7 +10,7 @@ import { authClaims } from '../src/tokens.js';
 
 runEntryScenarios('hono', async (m) => {
   const sec = portcullis({
-    clientAddress: m.clientAddress,
+    context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
     metrics: m.metrics,
@@ -51,5 +51,37 @@ describe('portcullis (hono)', () => {
     const sec = portcullis({});
     expect(() => sec.requireAuth()).toThrow(ConfigError);
     expect(() => sec.uploads()).toThrow(/uploads is not configured/);
+  });
+});
+
+describe('portcullis (hono) on runtimes without a socket address', () => {
+  const asBun = <T>(fn: () => T): T => {
+    const g = globalThis as { Bun?: unknown };
+    g.Bun = {};
+    try {
+      return fn();
+    } finally {
+      delete g.Bun;
+    }
+  };
+
+  it('fails at start-up with a ConfigError naming the fix, instead of keying every client as unknown', () => {
+    expect(() => asBun(() => portcullis({}))).toThrow(ConfigError);
+    expect(() => asBun(() => portcullis({}))).toThrow(/getConnInfo|clientAddressHeader/);
+  });
+
+  it('starts with a remoteAddress function or a platform header configured on the context', async () => {
+    expect(() => asBun(() => portcullis({ remoteAddress: () => '192.0.2.1' }))).not.toThrow();
+    const context = createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' });
+    const sec = asBun(() =>
+      portcullis({ context, rateLimit: { rules: [], defaultRule: { id: 'd', limit: 1, windowMs: 60_000 } } }),
+    );
+    const app = new Hono();
+    app.use(sec);
+    app.get('/', (c) => c.text('ok'));
+    const as = (ip: string) => app.request('/', { headers: { 'cf-connecting-ip': ip } });
+    expect((await as('203.0.113.1')).status).toBe(200);
+    expect((await as('203.0.113.1')).status).toBe(429);
+    expect((await as('203.0.113.2')).status).toBe(200);
   });
 });

@@ -34,5 +34,6 @@ export {
   createScrapeHandler,
   type ScrapeHandler,
   type ScrapeHandlerOptions,
+  type ScrapeRequest,
   type ScrapeResult,
 } from './scrape.js';

@@ -4,6 +4,7 @@ import {
   ConfigError,
   type EventBus,
   SECURITY_EVENT_NAMES,
+  type SecurityContext,
   type SecurityEvent,
 } from '@portcullis/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, register } from 'prom-client';
@@ -55,6 +56,8 @@ export interface MetricsOptions {
   collectProcessMetrics?: boolean | undefined;
   /** Subscribe to this bus and count every security event (see docs/metrics.md for the mapping). */
   events?: EventBus | undefined;
+  /** The app's security context: its event bus is subscribed to (with `events`, both are). */
+  context?: Pick<SecurityContext, 'events'> | undefined;
   /** Monotonic millisecond clock for request durations. Default `performance.now()`. */
   clock?: Clock | undefined;
 }
@@ -188,6 +191,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const existing = states.get(prefix);
   if (existing) {
     if (options.events) existing.subscribe(options.events);
+    if (options.context) existing.subscribe(options.context.events);
     return existing;
   }
   const budget = options.seriesBudget ?? DEFAULT_SERIES_BUDGET;
@@ -400,7 +404,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
           uploads(['accepted', 'none']);
           break;
         case 'sys_audit_dropped': {
-          const count = event.attributes?.count;
+          const count = event.attributes?.dropped;
           audit(['dropped'], typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1);
           break;
         }
@@ -453,5 +457,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   states.set(prefix, metrics);
   if (options.events) metrics.subscribe(options.events);
+  if (options.context) metrics.subscribe(options.context.events);
   return metrics;
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  type ClientAddress,
   type ClientAddressInput,
   type ClientAddressOptions,
   type ClientAddressResolver,
@@ -41,8 +42,16 @@ export type ScrapeResult =
   | { ok: true; status: 200; contentType: string; body: string }
   | { ok: false; error: MetricsError };
 
+/**
+ * What a scrape is judged on: the request's peer and headers, and the client when the app's
+ * security context already resolved it (then `clientAddress` is not consulted).
+ */
+export interface ScrapeRequest extends ClientAddressInput {
+  client?: ClientAddress | undefined;
+}
+
 /** Authorises and renders one scrape from the request's peer and headers. */
-export type ScrapeHandler = (request: ClientAddressInput) => Promise<ScrapeResult>;
+export type ScrapeHandler = (request: ScrapeRequest) => Promise<ScrapeResult>;
 
 /** Minimum token length: 16 characters, well past guessing by a scraper-speed attacker. */
 const MIN_TOKEN_LENGTH = 16;
@@ -86,7 +95,7 @@ export function createScrapeHandler(options: ScrapeHandlerOptions): ScrapeHandle
 
   return async (request) => {
     if (networks !== undefined) {
-      const client = parseIp(resolve(request).address);
+      const client = parseIp((request.client ?? resolve(request)).address);
       if (!client || !networks.some((net) => networkContains(net, client))) {
         return {
           ok: false,

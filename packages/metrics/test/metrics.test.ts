@@ -239,7 +239,7 @@ describe('security metrics', () => {
     events.publish({ name: 'authn_token_reuse' });
     events.publish({ name: 'upload_rejected', reason: 'ERR_MIME_REJECTED' });
     events.publish({ name: 'upload_stored' });
-    events.publish({ name: 'sys_audit_dropped', attributes: { count: 5 } });
+    events.publish({ name: 'sys_audit_dropped', attributes: { dropped: 5 } });
     events.publish({ name: 'sys_audit_error' });
     events.publish({ name: 'sys_store_unavailable', resource: 'redis' });
     const p = await scrape(registry);

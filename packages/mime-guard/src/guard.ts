@@ -215,9 +215,11 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
 
   function publishRejected(error: MimeGuardError, type: DetectedType | undefined, meta: UploadMeta) {
     if (!events || events.listenerCount === 0) return;
-    const attributes: Record<string, string | number> = { status: error.status };
-    if (type) attributes.detectedType = type.id;
-    if (meta.field !== undefined) attributes.field = escapeFilename(meta.field, 64);
+    const attributes = {
+      status: error.status,
+      detectedType: type?.id,
+      field: meta.field === undefined ? undefined : escapeFilename(meta.field, 64),
+    };
     events.publish({
       name: 'upload_rejected',
       reason: error.code,

@@ -10,6 +10,7 @@ import {
   type RateLimitQuota,
   type RateLimitState,
   type RateLimitStore,
+  type SecurityContext,
   StoreError,
   systemClock,
 } from '@portcullis/core';
@@ -35,6 +36,11 @@ export interface GuardedState extends RateLimitState {
 
 /** Options of the store guard shared by every rule of a policy (and the login guard). */
 export interface StoreGuardOptions {
+  /**
+   * The app's security context: its clock, event bus and client-address resolver are used
+   * unless `clock`, `events` or `clientAddress` are given explicitly.
+   */
+  context?: SecurityContext | undefined;
   /** The store. Default: a memory store with default bounds. */
   store?: RateLimitStore | undefined;
   clock?: Clock | undefined;
@@ -76,9 +82,9 @@ export interface StoreGuard {
 
 /** Builds the guard (internal; policies and the login guard share one per store). */
 export function createStoreGuard(options: StoreGuardOptions = {}): StoreGuard {
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? options.context?.clock ?? systemClock;
   const store = options.store ?? createMemoryRateLimitStore({ clock });
-  const events = options.events;
+  const events = options.events ?? options.context?.events;
   const breaker =
     options.breaker === false
       ? undefined

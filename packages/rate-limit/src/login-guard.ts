@@ -1,10 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  type ClientAddress,
   type ClientAddressInput,
   type ClientAddressOptions,
   type ClientAddressResolver,
   ConfigError,
   createClientAddressResolver,
+  isResolvedClient,
   type RateLimitQuota,
 } from '@portcullis/core';
 import { RateLimitExceededError } from './errors.js';
@@ -53,19 +55,40 @@ export interface LoginGuardOptions extends StoreGuardOptions {
   sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
-/** One login attempt in progress. */
-export interface LoginAttempt {
-  /** False: answer `error` (429) without checking the password. */
-  readonly allowed: boolean;
+/** What a settled login reports: the user, once the password proved who it is. */
+export interface LoginSuccess {
+  /** The account's id (published as the event's `userId`; never the typed username). */
+  userId?: string | undefined;
+}
+
+/** What every attempt carries. */
+interface LoginAttemptBase {
   /** Delay already waited by the slow lane before this attempt was let through. */
   readonly delayMs: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly error: RateLimitExceededError | undefined;
-  /** Call after a correct password: resets the consecutive count and refunds this attempt. */
-  succeeded(): Promise<void>;
-  /** Call after a wrong password (the attempt is already counted; this publishes nothing more). */
-  failed(): Promise<void>;
 }
+
+/**
+ * One login attempt in progress: refused (answer `error`, 429, without checking the password),
+ * or admitted (check the password, then call `succeeded` or `failed`, which publish
+ * `authn_login_success` / `authn_login_fail` on the context's bus).
+ */
+export type LoginAttempt =
+  | (LoginAttemptBase & {
+      readonly allowed: false;
+      readonly error: RateLimitExceededError;
+      /** No-ops: a refused attempt checked nothing. */
+      succeeded(user?: LoginSuccess): Promise<void>;
+      failed(): Promise<void>;
+    })
+  | (LoginAttemptBase & {
+      readonly allowed: true;
+      readonly error: undefined;
+      /** Call after a correct password: resets the consecutive count, refunds this attempt, publishes `authn_login_success`. */
+      succeeded(user?: LoginSuccess): Promise<void>;
+      /** Call after a wrong password (the attempt is already counted): publishes `authn_login_fail`. */
+      failed(): Promise<void>;
+    });
 
 /** The login brute-force guard. */
 export interface LoginGuard {
@@ -73,7 +96,7 @@ export interface LoginGuard {
    * Counts the attempt first (increment first, refund on success: parallel guesses cannot
    * all slip through a read-then-write gap), then waits the slow-lane delay if any.
    */
-  attempt(input: { username: string; client: ClientAddressInput }): Promise<LoginAttempt>;
+  attempt(input: { username: string; client: ClientAddressInput | ClientAddress }): Promise<LoginAttempt>;
 }
 
 const DAY = 86_400_000;
@@ -116,10 +139,14 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
     if (!(base >= 0 && maxDelay >= base))
       throw new ConfigError('slowLane delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
   }
-  const resolve: ClientAddressResolver =
+  const resolver: ClientAddressResolver =
     typeof options.clientAddress === 'function'
       ? options.clientAddress
-      : createClientAddressResolver(options.clientAddress ?? {});
+      : options.clientAddress === undefined && options.context !== undefined
+        ? options.context.clientAddress
+        : createClientAddressResolver(options.clientAddress ?? {});
+  const resolve = (client: ClientAddressInput | ClientAddress): ClientAddress =>
+    isResolvedClient(client) ? client : resolver(client);
   const guard = createStoreGuard(options);
   const onStoreFailure = options.onStoreFailure ?? 'closed';
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
@@ -188,9 +215,15 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
         delayMs,
         headers,
         error: undefined,
-        async succeeded() {
+        async succeeded(user) {
           if (settled) return;
           settled = true;
+          guard.events?.publish({
+            name: 'authn_login_success',
+            clientAddress: address.address,
+            userId: user?.userId,
+            resource: 'login',
+          });
           await Promise.all([
             guard.reset(uk),
             guard.refund(ik, iq, 1),
@@ -198,7 +231,14 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
           ]);
         },
         async failed() {
+          if (settled) return;
           settled = true;
+          guard.events?.publish({
+            name: 'authn_login_fail',
+            clientAddress: address.address,
+            resource: 'login',
+            reason: 'ERR_LOGIN_FAILED',
+          });
         },
       };
     },

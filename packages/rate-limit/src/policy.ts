@@ -1,9 +1,11 @@
 import {
+  type ClientAddress,
   type ClientAddressInput,
   type ClientAddressOptions,
   type ClientAddressResolver,
   ConfigError,
   createClientAddressResolver,
+  isResolvedClient,
   type RateLimitAlgorithm,
   type RateLimitQuota,
 } from '@portcullis/core';
@@ -26,8 +28,11 @@ export interface RateLimitRequest {
   method: string;
   /** Request path (a query string, if any, is ignored). */
   path: string;
-  /** Socket peer and headers, resolved by core's client-address resolver. */
-  client: ClientAddressInput;
+  /**
+   * The client: already resolved by the app's security context (what the adapters pass), or the
+   * socket peer and headers, resolved by the policy's own `clientAddress` option.
+   */
+  client: ClientAddressInput | ClientAddress;
   /** Authenticated user id, for rules keyed by `user`. */
   userId?: string | undefined;
 }
@@ -80,9 +85,8 @@ export interface RateLimitPolicyOptions extends RateLimitRules, StoreGuardOption
   caseSensitive?: boolean | undefined;
 }
 
-/** The outcome for one request. */
-export interface RateLimitDecision {
-  readonly allowed: boolean;
+/** What every decision carries, allowed or not. */
+interface RateLimitDecisionBase {
   /** Id of the rule that applied. */
   readonly rule: string;
   readonly limit: number;
@@ -93,10 +97,24 @@ export interface RateLimitDecision {
   readonly source: DecisionSource;
   /** Headers to send with the response, allowed or not. */
   readonly headers: Readonly<Record<string, string>>;
-  /** On refusal: the 429 problem to send (`status`, `headers`, `toProblem()`). */
-  readonly error: RateLimitExceededError | undefined;
   /** The resolved client address. */
   readonly clientAddress: string;
+}
+
+/** The outcome for one request: admitted, or refused with the 429 problem to send. */
+export type RateLimitDecision =
+  | (RateLimitDecisionBase & { readonly allowed: true; readonly error: undefined })
+  | (RateLimitDecisionBase & {
+      readonly allowed: false;
+      /** The 429 problem to send (`status`, `headers`, `toProblem()`). */
+      readonly error: RateLimitExceededError;
+    });
+
+declare module '@portcullis/core' {
+  interface PortcullisRequestState {
+    /** The rate-limit decision of the request, set by the global middleware. */
+    rateLimit?: RateLimitDecision | undefined;
+  }
 }
 
 /** A compiled policy. */
@@ -176,7 +194,7 @@ function compileRule(rule: RateLimitRule, isDefault: boolean, caseSensitive: boo
  * ```
  */
 export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimitPolicy {
-  const caseSensitive = options.caseSensitive ?? false;
+  const caseSensitive = options.caseSensitive ?? options.context?.caseSensitivePaths ?? false;
   const rules = options.rules.map((r) => compileRule(r, false, caseSensitive));
   const ids = new Set<string>();
   for (const r of [...rules, { id: options.defaultRule.id }]) {
@@ -184,10 +202,14 @@ export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimi
     ids.add(r.id);
   }
   const fallbackRule = compileRule(options.defaultRule, true, caseSensitive);
-  const resolve: ClientAddressResolver =
+  const resolver: ClientAddressResolver =
     typeof options.clientAddress === 'function'
       ? options.clientAddress
-      : createClientAddressResolver(options.clientAddress ?? {});
+      : options.clientAddress === undefined && options.context !== undefined
+        ? options.context.clientAddress
+        : createClientAddressResolver(options.clientAddress ?? {});
+  const resolve = (client: ClientAddressInput | ClientAddress): ClientAddress =>
+    isResolvedClient(client) ? client : resolver(client);
   const guard = createStoreGuard(options);
   const clock = guard.clock;
 
@@ -229,8 +251,7 @@ export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimi
         userId: kind === 'user' ? subject : undefined,
       });
       const headers = rateLimitHeaders(rule.headerRule, state, key, clock.now());
-      return {
-        allowed: state.allowed,
+      const base: RateLimitDecisionBase = {
         rule: rule.id,
         limit: rule.quota.limit,
         remaining: state.remaining,
@@ -238,9 +259,15 @@ export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimi
         retryAfterMs: state.retryAfterMs,
         source: state.source,
         headers,
-        error: state.allowed ? undefined : new RateLimitExceededError(rule.id, state.retryAfterMs, headers),
         clientAddress: client.address,
       };
+      return state.allowed
+        ? { ...base, allowed: true, error: undefined }
+        : {
+            ...base,
+            allowed: false,
+            error: new RateLimitExceededError(rule.id, state.retryAfterMs, headers),
+          };
     },
   };
 }

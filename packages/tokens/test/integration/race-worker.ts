@@ -36,7 +36,7 @@ let rotations = 0;
 let replays = 0;
 events.subscribe(
   (e) => {
-    if (e.attributes?.replay === true) replays++;
+    if (e.name === 'authn_token_refreshed' && e.attributes?.replay === true) replays++;
     else rotations++;
   },
   ['authn_token_refreshed'],

@@ -1,0 +1,8 @@
+export type { PortcullisConfig, ScrapeOptions, TokenTransportOptions } from './config.js';
+export {
+  type Admission,
+  createPortcullisPipeline,
+  type PortcullisPipeline,
+  type RequestEnd,
+} from './pipeline.js';
+export type { UploadsState } from './request-state.js';
