@@ -54,7 +54,7 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
       }
     },
   });
-  const { createClientAddressResolver, createEventBus } = await import('@portcullis/core');
+  const { createSecurityContext } = await import('@portcullis/core');
   const { createMetrics } = await import('@portcullis/metrics');
   const { createMemoryRateLimitStore, createRateLimitPolicy } = await import('@portcullis/rate-limit');
   const { createKeySet, createTokenService, createMemoryRevocationStore, createMemoryRefreshTokenStore } =
@@ -62,8 +62,9 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
   const redisPkg = await import('@portcullis/redis');
   if (stack === 'peer') return servePeer(framework);
 
-  const events = createEventBus();
-  const clientAddress = createClientAddressResolver();
+  // One security context (socket peer only, one bus), as the README apps build it.
+  const context = createSecurityContext();
+  const { events } = context;
   let redis: ReturnType<typeof redisPkg.createRedisClient> | undefined;
   if (stack === 'redis') {
     redis = redisPkg.createRedisClient(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -77,8 +78,7 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
     store: redis
       ? redisPkg.createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl:` })
       : createMemoryRateLimitStore(),
-    clientAddress,
-    events,
+    context,
   });
   const tokens = createTokenService({
     keys: await createKeySet({ keys: [{ kid: 'b1', alg: 'HS256', secret: SECRET }], currentKid: 'b1' }),
@@ -94,10 +94,10 @@ async function serve(framework: Framework, stack: Stack): Promise<void> {
     cache: stack === 'uncached' ? false : undefined,
     events,
   });
-  const metrics = createMetrics({ events });
+  const metrics = createMetrics({ context });
   const token = (await tokens.issue({ subject: 'bench-user' })).access_token;
   const full = stack !== 'bare';
-  const config = { clientAddress, rateLimit, tokens, metrics };
+  const config = { context, rateLimit, tokens, metrics };
   const hello = { hello: 'world' };
   let port = 0;
 
@@ -264,8 +264,8 @@ interface Server {
   token: string;
 }
 
-function startServer(framework: Framework, stack: Stack): Promise<Server> {
-  const child = spawn(process.execPath, [import.meta.filename, 'serve', framework, stack], {
+function startServer(framework: Framework, stack: Stack, script = import.meta.filename): Promise<Server> {
+  const child = spawn(process.execPath, [script, 'serve', framework, stack], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: process.env,
   });
@@ -335,6 +335,21 @@ async function main(): Promise<void> {
           : `${f}/full-stack-${s}`;
   const servers = new Map<string, Server>();
   for (const f of FRAMEWORKS) for (const s of stacks) servers.set(idOf(f, s), await startServer(f, s));
+  // BENCH_BASELINE_TREE=<another checkout, installed>: its stacks are measured in the same
+  // interleaved rounds (`<id>@baseline`), so a change is compared with what it replaces in one run.
+  const baseTree = process.env.BENCH_BASELINE_TREE;
+  if (baseTree)
+    // A tree from before issue 13 names its stacks by the cache: 'memory' (no cache) and
+    // 'cached'; here the cache is the default ('memory') and 'uncached' turns it off.
+    for (const f of FRAMEWORKS)
+      for (const [ours, theirs] of [
+        ['memory', 'cached'],
+        ['uncached', 'memory'],
+      ] as const)
+        servers.set(
+          `${idOf(f, ours)}@baseline`,
+          await startServer(f, theirs as Stack, `${baseTree}/bench/http.ts`),
+        );
   const runs = new Map<string, Run[]>();
   try {
     for (const server of servers.values()) await load(server, 1); // warm-up: JIT and connections
@@ -349,6 +364,11 @@ async function main(): Promise<void> {
   }
   const results: CaseResult[] = [...runs].map(([id, rs]) => {
     const framework = id.split('/')[0];
+    const againstBase = id.endsWith('@baseline')
+      ? undefined
+      : runs.has(`${id}@baseline`)
+        ? `${id}@baseline`
+        : undefined;
     const bad = rs.reduce((n, r) => n + r.non2xx + r.errors, 0);
     return {
       id,
@@ -367,8 +387,15 @@ async function main(): Promise<void> {
       ...(id.endsWith('full-stack-memory-no-token-cache')
         ? { goal: framework === 'express' ? undefined : 'ratio >= 0.6' }
         : {}),
+      ...(againstBase ? { againstBaseline: againstBase } : {}),
     };
   });
+  const byId = new Map(results.map((r) => [r.id, r]));
+  for (const r of results) {
+    const base = r.againstBaseline === undefined ? undefined : byId.get(String(r.againstBaseline));
+    if (base)
+      console.log(`${r.id}: ${(r.opsPerSec / base.opsPerSec).toFixed(3)}x its baseline tree (same run)`);
+  }
   // Portcullis's stacks against the stack users would assemble instead, same framework, same run.
   const rps = new Map(results.map((r) => [r.id, r.opsPerSec]));
   for (const r of results) {

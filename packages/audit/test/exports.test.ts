@@ -24,6 +24,7 @@ describe('@portcullis/audit public surface', () => {
       'encodeField',
       'encodeText',
       'fileAccessEvent',
+      'fileTransferOutcome',
       'importAuditKey',
       'installShutdownHooks',
       'lineOf',

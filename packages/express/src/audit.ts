@@ -1,4 +1,4 @@
-import { type AuditLog, type FileAction, outcomeFromStatus } from '@portcullis/audit';
+import { type AuditLog, type FileAction, fileTransferOutcome } from '@portcullis/audit';
 import type { ClientAddressResolver } from '@portcullis/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { clientAddressInput, requestState } from './http.js';
@@ -53,8 +53,7 @@ export function auditFileAccess(options: ExpressAuditOptions): RequestHandler {
         audit.fileAccessAfterResponse({
           ...context,
           userId: options.userId(req),
-          outcome: finished ? outcomeFromStatus(res.statusCode) : 'failure',
-          reason: finished ? undefined : 'ABORTED',
+          ...fileTransferOutcome({ status: res.statusCode, completed: finished }),
         });
       });
       next();

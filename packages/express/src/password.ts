@@ -1,41 +1,30 @@
 import { isPortcullisError } from '@portcullis/core';
 import {
-  type PasswordCheckResult,
-  PasswordPolicyError,
+  checkPasswordRequest,
+  type PasswordPolicyFields,
   type PasswordReset,
   type PasswordValidator,
+  resetConfirmAnswer,
+  resetRequestAnswer,
 } from '@portcullis/password';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { clientAddressInput, requestState, sendProblem } from './http.js';
+import { clientAddressInput, requestState, routedPath, sendProblem } from './http.js';
 
-/** Which JSON body fields the policy middleware reads. */
-export interface PasswordPolicyFields {
-  /** Field holding the new password. Default `password`. */
-  password?: string | undefined;
-  /** Field holding the e-mail (a context word). Default `email`. */
-  email?: string | undefined;
-  /** Field holding the username (a context word). Default `username`. */
-  username?: string | undefined;
-}
-
-function body(req: Request): Record<string, unknown> {
-  return typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
+export type { PasswordPolicyFields } from '@portcullis/password';
 
 /** Portcullis errors become problem+json here; anything else goes to the app's error handler. */
 function fail(req: Request, res: Response, next: NextFunction, err: unknown): void {
-  if (isPortcullisError(err)) sendProblem(res, err, req.originalUrl.split('?')[0]);
+  if (isPortcullisError(err)) sendProblem(res, err, routedPath(req));
   else next(err);
 }
+
+const input = (req: Request) => ({ body: req.body as unknown, locale: req.headers['accept-language'] });
 
 /**
  * Checks the new password of a set/change route (after `express.json()`): 422 problem+json
  * listing every failure, in the locale of `Accept-Language`; otherwise the result is stashed
- * on `req.portcullis.password` and the route runs.
+ * on `req.portcullis.password` and the route runs. Which body fields count is the password
+ * module's `checkPasswordRequest`.
  *
  * @example
  * ```ts
@@ -48,21 +37,10 @@ export function passwordPolicy(
 ): RequestHandler {
   return async (req, res, next) => {
     try {
-      const b = body(req);
-      const result: PasswordCheckResult = await validator.validate(
-        b[fields.password ?? 'password'] as string,
-        {
-          email: str(b[fields.email ?? 'email']),
-          username: str(b[fields.username ?? 'username']),
-          locale: req.headers['accept-language'],
-        },
-      );
+      const { result, error } = await checkPasswordRequest(validator, input(req), fields);
       requestState(req).password = result;
-      if (!result.ok) {
-        sendProblem(res, new PasswordPolicyError(result.failures), req.originalUrl.split('?')[0]);
-        return;
-      }
-      next();
+      if (error) sendProblem(res, error, routedPath(req));
+      else next();
     } catch (err) {
       fail(req, res, next, err);
     }
@@ -81,13 +59,9 @@ export function passwordPolicy(
 export function passwordResetRequest(reset: PasswordReset): RequestHandler {
   return async (req, res, next) => {
     try {
-      const result = await reset.request({
-        email: body(req).email,
-        client: clientAddressInput(req),
-        locale: req.headers['accept-language'],
-      });
+      const answer = await resetRequestAnswer(reset, { ...input(req), client: clientAddressInput(req) });
       requestState(req).passwordReset = { requested: true };
-      res.status(result.status).json(result.body);
+      if (answer.ok) res.status(answer.status).json(answer.body);
     } catch (err) {
       fail(req, res, next, err);
     }
@@ -106,19 +80,13 @@ export function passwordResetRequest(reset: PasswordReset): RequestHandler {
 export function passwordResetConfirm(reset: PasswordReset): RequestHandler {
   return async (req, res, next) => {
     try {
-      const b = body(req);
-      const result = await reset.confirm({
-        token: b.token,
-        password: b.password,
+      const { result, answer } = await resetConfirmAnswer(reset, {
+        ...input(req),
         client: clientAddressInput(req),
-        locale: req.headers['accept-language'],
       });
       requestState(req).passwordReset = result;
-      if (result.status === 'rejected') {
-        sendProblem(res, new PasswordPolicyError(result.validation.failures), req.originalUrl.split('?')[0]);
-        return;
-      }
-      res.status(200).json({ status: 'completed' });
+      if (answer.ok) res.status(answer.status).json(answer.body);
+      else sendProblem(res, answer.error, routedPath(req));
     } catch (err) {
       fail(req, res, next, err);
     }

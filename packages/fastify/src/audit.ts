@@ -1,4 +1,4 @@
-import { type AuditLog, type FileAction, outcomeFromStatus } from '@portcullis/audit';
+import { type AuditLog, type FileAction, fileTransferOutcome } from '@portcullis/audit';
 import type { ClientAddressResolver } from '@portcullis/core';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { clientAddressInput, requestState } from './http.js';
@@ -22,7 +22,7 @@ export interface FastifyAuditOptions {
 /**
  * Route-level `onRequest` hook auditing a file route: when the response ends (the raw
  * response's `close`, which also fires for aborted requests), one `fileAccess` record with
- * the user id, the outcome from the status (core's `outcomeFromStatus`), the client address and
+ * the user id, the outcome of the transfer (audit's `fileTransferOutcome`), the client address and
  * the request context. List it before the auth hook so refusals are audited too.
  *
  * @example
@@ -51,8 +51,7 @@ export function auditFileAccess(options: FastifyAuditOptions): onRequestAsyncHoo
       audit.fileAccessAfterResponse({
         ...context,
         userId: options.userId(request),
-        outcome: finished ? outcomeFromStatus(reply.statusCode) : 'failure',
-        reason: finished ? undefined : 'ABORTED',
+        ...fileTransferOutcome({ status: reply.statusCode, completed: finished }),
       });
     });
   };

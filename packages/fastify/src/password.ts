@@ -1,28 +1,18 @@
 import { isPortcullisError } from '@portcullis/core';
-import { PasswordPolicyError, type PasswordReset, type PasswordValidator } from '@portcullis/password';
+import {
+  checkPasswordRequest,
+  type PasswordPolicyFields,
+  type PasswordReset,
+  type PasswordValidator,
+  resetConfirmAnswer,
+  resetRequestAnswer,
+} from '@portcullis/password';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientAddressInput, requestState, sendProblem } from './http.js';
 
-/** Which JSON body fields the policy hook reads. */
-export interface PasswordPolicyFields {
-  /** Field holding the new password. Default `password`. */
-  password?: string | undefined;
-  /** Field holding the e-mail (a context word). Default `email`. */
-  email?: string | undefined;
-  /** Field holding the username (a context word). Default `username`. */
-  username?: string | undefined;
-}
+export type { PasswordPolicyFields } from '@portcullis/password';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
-
-function body(request: FastifyRequest): Record<string, unknown> {
-  const b = request.body;
-  return typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
 
 function path(request: FastifyRequest): string | undefined {
   return request.url.split('?')[0];
@@ -33,6 +23,11 @@ function fail(request: FastifyRequest, reply: FastifyReply, err: unknown): Fasti
   if (isPortcullisError(err)) return sendProblem(reply, err, path(request));
   throw err;
 }
+
+const input = (request: FastifyRequest) => ({
+  body: request.body,
+  locale: request.headers['accept-language'],
+});
 
 /**
  * `preHandler` hook checking the new password of a set/change route: 422 problem+json listing
@@ -47,14 +42,9 @@ function fail(request: FastifyRequest, reply: FastifyReply, err: unknown): Fasti
 export function passwordPolicy(validator: PasswordValidator, fields: PasswordPolicyFields = {}): Handler {
   return async (request, reply) => {
     try {
-      const b = body(request);
-      const result = await validator.validate(b[fields.password ?? 'password'] as string, {
-        email: str(b[fields.email ?? 'email']),
-        username: str(b[fields.username ?? 'username']),
-        locale: request.headers['accept-language'],
-      });
+      const { result, error } = await checkPasswordRequest(validator, input(request), fields);
       requestState(request).password = result;
-      if (!result.ok) return sendProblem(reply, new PasswordPolicyError(result.failures), path(request));
+      if (error) return sendProblem(reply, error, path(request));
       return undefined;
     } catch (err) {
       return fail(request, reply, err);
@@ -74,13 +64,14 @@ export function passwordPolicy(validator: PasswordValidator, fields: PasswordPol
 export function passwordResetRequest(reset: PasswordReset): Handler {
   return async (request, reply) => {
     try {
-      const result = await reset.request({
-        email: body(request).email,
+      const answer = await resetRequestAnswer(reset, {
+        ...input(request),
         client: clientAddressInput(request),
-        locale: request.headers['accept-language'],
       });
       requestState(request).passwordReset = { requested: true };
-      return reply.code(result.status).send(result.body);
+      return answer.ok
+        ? reply.code(answer.status).send(answer.body)
+        : sendProblem(reply, answer.error, path(request));
     } catch (err) {
       return fail(request, reply, err);
     }
@@ -99,17 +90,14 @@ export function passwordResetRequest(reset: PasswordReset): Handler {
 export function passwordResetConfirm(reset: PasswordReset): Handler {
   return async (request, reply) => {
     try {
-      const b = body(request);
-      const result = await reset.confirm({
-        token: b.token,
-        password: b.password,
+      const { result, answer } = await resetConfirmAnswer(reset, {
+        ...input(request),
         client: clientAddressInput(request),
-        locale: request.headers['accept-language'],
       });
       requestState(request).passwordReset = result;
-      if (result.status === 'rejected')
-        return sendProblem(reply, new PasswordPolicyError(result.validation.failures), path(request));
-      return reply.code(200).send({ status: 'completed' });
+      return answer.ok
+        ? reply.code(answer.status).send(answer.body)
+        : sendProblem(reply, answer.error, path(request));
     } catch (err) {
       return fail(request, reply, err);
     }

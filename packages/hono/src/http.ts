@@ -2,6 +2,7 @@ import {
   type ClientAddressInput,
   type DescribedError,
   describeError,
+  InputError,
   type PortcullisRequestState,
   type SecurityRequestInput,
 } from '@portcullis/core';
@@ -88,4 +89,19 @@ export function requestState(c: Context): PortcullisRequestState {
     c.set('portcullis', state);
   }
   return state;
+}
+
+/**
+ * The JSON body, as Express's `express.json()` and Fastify's parser read it: no body is
+ * `undefined` (the route decides what is missing); a body that is not JSON is a 400
+ * `ERR_INPUT_INVALID`, never "no token" or "no password". Hono caches it for the route.
+ */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InputError('ERR_INPUT_INVALID', 'the request could not be parsed');
+  }
 }

@@ -3,6 +3,7 @@ export {
   clientAddressInput,
   type PortcullisRequestState,
   problemResponse,
+  readJsonBody,
   requestState,
   sendProblem,
 } from './http.js';

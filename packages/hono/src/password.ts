@@ -1,43 +1,32 @@
-import { InputError, isPortcullisError } from '@portcullis/core';
-import { PasswordPolicyError, type PasswordReset, type PasswordValidator } from '@portcullis/password';
+import { isPortcullisError } from '@portcullis/core';
+import {
+  checkPasswordRequest,
+  type PasswordPolicyFields,
+  type PasswordReset,
+  type PasswordValidator,
+  resetConfirmAnswer,
+  resetRequestAnswer,
+} from '@portcullis/password';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
-import { clientAddressInput, problemResponse, requestState } from './http.js';
+import { clientAddressInput, readJsonBody, requestState, sendProblem } from './http.js';
 
-/** Which JSON body fields the policy middleware reads. */
-export interface PasswordPolicyFields {
-  /** Field holding the new password. Default `password`. */
-  password?: string | undefined;
-  /** Field holding the e-mail (a context word). Default `email`. */
-  email?: string | undefined;
-  /** Field holding the username (a context word). Default `username`. */
-  username?: string | undefined;
-}
-
-/** The JSON body (Hono caches it, so the route can read it again); malformed JSON is a 400. */
-async function body(c: Context): Promise<Record<string, unknown>> {
-  let b: unknown;
-  try {
-    b = await c.req.json();
-  } catch {
-    throw new InputError('ERR_INPUT_INVALID', 'body must be JSON');
-  }
-  return typeof b === 'object' && b !== null ? (b as Record<string, unknown>) : {};
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
+export type { PasswordPolicyFields } from '@portcullis/password';
 
 /** Portcullis errors become problem+json here; anything else goes to `app.onError`. */
 function fail(c: Context, err: unknown): Response {
-  if (isPortcullisError(err)) return problemResponse(err, c.req.path);
+  if (isPortcullisError(err)) return sendProblem(c, err);
   throw err;
 }
 
+const input = async (c: Context) => ({
+  body: await readJsonBody(c),
+  locale: c.req.header('accept-language'),
+});
+
 /**
  * Middleware checking the new password of a set/change route: 422 problem+json listing every
- * failure, in the locale of `Accept-Language`; otherwise the result is stashed on
- * `c.get('portcullis').password` and the route runs.
+ * failure, in the locale of `Accept-Language`; otherwise the result is stashed in
+ * `c.get('portcullis').password` and the route runs (it can read the body again).
  *
  * @example
  * ```ts
@@ -49,22 +38,14 @@ export function passwordPolicy(
   fields: PasswordPolicyFields = {},
 ): MiddlewareHandler {
   return async (c, next) => {
-    let failed: Response | undefined;
     try {
-      const b = await body(c);
-      const result = await validator.validate(b[fields.password ?? 'password'] as string, {
-        email: str(b[fields.email ?? 'email']),
-        username: str(b[fields.username ?? 'username']),
-        locale: c.req.header('accept-language'),
-      });
+      const { result, error } = await checkPasswordRequest(validator, await input(c), fields);
       requestState(c).password = result;
-      if (!result.ok) failed = problemResponse(new PasswordPolicyError(result.failures), c.req.path);
+      if (error) return sendProblem(c, error);
     } catch (err) {
-      failed = fail(c, err);
+      return fail(c, err);
     }
-    if (failed) return failed;
-    await next();
-    return undefined;
+    return next();
   };
 }
 
@@ -80,13 +61,9 @@ export function passwordPolicy(
 export function passwordResetRequest(reset: PasswordReset): Handler {
   return async (c) => {
     try {
-      const result = await reset.request({
-        email: (await body(c)).email,
-        client: clientAddressInput(c),
-        locale: c.req.header('accept-language'),
-      });
+      const answer = await resetRequestAnswer(reset, { ...(await input(c)), client: clientAddressInput(c) });
       requestState(c).passwordReset = { requested: true };
-      return c.json(result.body, result.status);
+      return answer.ok ? c.json(answer.body, answer.status as 202) : sendProblem(c, answer.error);
     } catch (err) {
       return fail(c, err);
     }
@@ -94,8 +71,8 @@ export function passwordResetRequest(reset: PasswordReset): Handler {
 }
 
 /**
- * Handler of a reset confirm (`{ token, password }`): 200 `{ status: 'completed' }` (the user is
- * not logged in), 422 with every failure, 400 for a bad or used link.
+ * Handler of a reset confirm (`{ token, password }`): 200 `{ status: 'completed' }` (the user
+ * is not logged in), 422 with every failure, 400 for a bad or used link.
  *
  * @example
  * ```ts
@@ -105,17 +82,12 @@ export function passwordResetRequest(reset: PasswordReset): Handler {
 export function passwordResetConfirm(reset: PasswordReset): Handler {
   return async (c) => {
     try {
-      const b = await body(c);
-      const result = await reset.confirm({
-        token: b.token,
-        password: b.password,
+      const { result, answer } = await resetConfirmAnswer(reset, {
+        ...(await input(c)),
         client: clientAddressInput(c),
-        locale: c.req.header('accept-language'),
       });
       requestState(c).passwordReset = result;
-      if (result.status === 'rejected')
-        return problemResponse(new PasswordPolicyError(result.validation.failures), c.req.path);
-      return c.json({ status: 'completed' }, 200);
+      return answer.ok ? c.json(answer.body, 200) : sendProblem(c, answer.error);
     } catch (err) {
       return fail(c, err);
     }

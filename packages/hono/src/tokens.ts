@@ -1,4 +1,3 @@
-import { InputError } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   accessTokenCookie,
@@ -12,7 +11,7 @@ import {
   tokenFromBody,
 } from '@portcullis/tokens';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
-import { problemResponse, requestState } from './http.js';
+import { problemResponse, readJsonBody, requestState } from './http.js';
 
 /** Options of the Hono token middleware and handlers. */
 export interface HonoTokenOptions {
@@ -71,26 +70,11 @@ export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {
   return sendTokenPair(undefined, pair, options);
 }
 
-/**
- * The JSON body, as Express's `express.json()` and Fastify's parser read it: no body is
- * `undefined` (the route decides what is missing); a body that is not JSON is a 400, never
- * "no token".
- */
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InputError('ERR_INPUT_INVALID', 'the request could not be parsed');
-  }
-}
-
 /** Handler rotating the `refresh_token` of the JSON body. */
 export function refreshHandler(tokens: TokenService, options: HonoTokenOptions = {}): Handler {
   return async (c) => {
     try {
-      const token = tokenFromBody(await jsonBody(c), 'refresh_token');
+      const token = tokenFromBody(await readJsonBody(c), 'refresh_token');
       if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
       return sendTokenPair(c, await tokens.refresh(token), options);
     } catch (err) {
@@ -107,7 +91,7 @@ export function logoutHandler(tokens: TokenService, options: HonoTokenOptions = 
   const extract = createTokenExtractor(options);
   return async (c) => {
     try {
-      const body = await jsonBody(c);
+      const body = await readJsonBody(c);
       await revokeRequestTokens(tokens, { body: body, headers: c.req.raw.headers }, extract);
       const headers = new Headers(TOKEN_RESPONSE_HEADERS);
       if (options.cookie !== undefined)

@@ -23,6 +23,7 @@ describe('@portcullis/hono public surface', () => {
       'passwordResetRequest',
       'portcullis',
       'problemResponse',
+      'readJsonBody',
       'rateLimit',
       'refreshHandler',
       'requestState',

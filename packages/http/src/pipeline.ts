@@ -100,6 +100,8 @@ export function createPortcullisPipeline<Uploads extends object = object>(
   const scrapePath = context.requestPath(config.scrape?.path ?? '/metrics');
   const exemptScrapes = config.scrape?.rateLimited !== true;
   const onError = config.onError;
+  // Requests answered by the global middleware itself (429, or 503 for a `closed` rule's store).
+  const refusedBeforeRouting = new WeakSet<SecurityRequest>();
 
   return {
     context,
@@ -124,10 +126,12 @@ export function createPortcullisPipeline<Uploads extends object = object>(
           userId,
         });
       } catch (err) {
-        if (isPortcullisError(err)) return { headers: {}, refusal: describeError(err, request.instance) };
-        throw err;
+        if (!isPortcullisError(err)) throw err;
+        refusedBeforeRouting.add(request);
+        return { headers: {}, refusal: describeError(err, request.instance) };
       }
       request.state.rateLimit = decision;
+      if (!decision.allowed) refusedBeforeRouting.add(request);
       return {
         headers: decision.headers,
         refusal: decision.allowed ? undefined : describeError(decision.error, request.instance),
@@ -138,7 +142,7 @@ export function createPortcullisPipeline<Uploads extends object = object>(
       if (!metrics || startedAt === undefined) return;
       request.state.startedAt = undefined;
       // Refused before routing: no route answered, whatever the framework knows of the path.
-      const route = request.state.rateLimit?.allowed === false ? undefined : end.route;
+      const route = refusedBeforeRouting.has(request) ? undefined : end.route;
       metrics.endRequest(startedAt, request.method, route, end.status, end.completed ? undefined : 'aborted');
     },
     async scrape(request) {

@@ -7,17 +7,12 @@ import {
   type SecurityContext,
   type SecurityEvent,
 } from '@portcullis/core';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry, register } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Registry, register } from 'prom-client';
+import { countEvent, isKnownEvent, type ModuleCounters, reasonLabel } from './event-counters.js';
 import { type Exposition, type ExpositionFormat, renderRegistry } from './exposition-format.js';
-import {
-  errorTypeOf,
-  KNOWN_HTTP_METHODS,
-  normalizeMethod,
-  normalizeRoute,
-  normalizeStatus,
-  OVERFLOW_LABEL,
-} from './labels.js';
-
+import { createHttpHistogram } from './http-histogram.js';
+import { OVERFLOW_LABEL } from './labels.js';
+import { createSeriesGuard, reuse } from './series.js';
 /**
  * The 14 default bucket boundaries (seconds) of `http.server.request.duration` in the
  * OpenTelemetry HTTP semantic conventions.
@@ -105,65 +100,10 @@ export interface Metrics extends MetricsSource {
   subscribe(events: EventBus): () => void;
 }
 
-type Labels = Record<string, string>;
-
-interface SeriesGuard {
-  /** The cached labels of `key`, made on first sight while the budget lasts, else the overflow labels. */
-  labelsFor(key: string, make: () => Labels): Labels;
-  readonly overflowLabels: Labels;
-}
-
-/**
- * Caps the label combinations of one metric: the first `budget` distinct keys get their own
- * labels object (cached, so the hot path allocates nothing), later ones share the overflow one.
- */
-function createSeriesGuard(
-  metricName: string,
-  labelNames: readonly string[],
-  budget: number,
-  overflow: Counter<'metric'>,
-): SeriesGuard {
-  const seen = new Map<string, Labels>();
-  const overflowLabels: Labels = Object.fromEntries(labelNames.map((n) => [n, OVERFLOW_LABEL]));
-  const overflowSelf = { metric: metricName };
-  const labelsFor = (key: string, make: () => Labels): Labels => {
-    const hit = seen.get(key);
-    if (hit !== undefined) return hit;
-    if (seen.size >= budget) {
-      overflow.inc(overflowSelf);
-      return overflowLabels;
-    }
-    const labels = make();
-    seen.set(key, labels);
-    return labels;
-  };
-  return { labelsFor, overflowLabels };
-}
-
 const STATE = Symbol.for('portcullis.metrics.state');
 type RegistryWithState = Registry & { [STATE]?: Map<string, Metrics> };
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open'];
-const EVENT_NAMES: ReadonlySet<string> = new Set(SECURITY_EVENT_NAMES);
-/** 1-based index of each standard method; 0 stands for `_OTHER`. */
-const METHOD_INDEX: ReadonlyMap<string, number> = new Map(KNOWN_HTTP_METHODS.map((m, i) => [m, i + 1]));
-
-function reuse<T extends Counter<string> | Gauge<string> | Histogram<string>>(
-  registry: Registry,
-  name: string,
-  type: 'counter' | 'gauge' | 'histogram',
-  create: () => T,
-): T {
-  const existing = registry.getSingleMetric(name) as { type?: unknown } | undefined;
-  if (existing === undefined) return create();
-  // Hot reload evaluates our module again against the same registry: adopt its collectors.
-  if (existing.type !== type) {
-    throw new ConfigError(
-      `metric ${name} is already registered as a ${String(existing.type)}, not a ${type}`,
-    );
-  }
-  return existing as T;
-}
 
 /**
  * Creates (or, on the same registry and prefix, returns again) the HTTP and security metrics:
@@ -223,61 +163,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const guard = (name: string, labelNames: readonly string[]) =>
     createSeriesGuard(name, labelNames, budget, overflow);
 
-  const durationLabelNames = [
-    'http_request_method',
-    'http_route',
-    'http_response_status_code',
-    'error_type',
-  ] as const;
-  const duration = reuse(
-    registry,
-    n('http_server_request_duration_seconds'),
-    'histogram',
-    () =>
-      new Histogram({
-        name: n('http_server_request_duration_seconds'),
-        help: 'Duration of HTTP server requests, until the response finished or was aborted.',
-        labelNames: durationLabelNames,
-        buckets,
-        registers,
-      }),
-  );
-  const durationGuard = guard(n('http_server_request_duration_seconds'), durationLabelNames);
-  const fast = new Map<string, Map<number, Labels>>();
-  const durationLabels = (
-    method: string,
-    route: string | undefined,
-    status: number,
-    errorType: string | undefined,
-  ) => {
-    const m = normalizeMethod(method);
-    const r = normalizeRoute(route);
-    const s = normalizeStatus(status);
-    const e = errorTypeOf(status, errorType);
-    return durationGuard.labelsFor(`${m}\u0000${r}\u0000${s}\u0000${e}`, () => ({
-      http_request_method: m,
-      http_route: r,
-      http_response_status_code: s,
-      error_type: e,
-    }));
-  };
-
-  // A plain integer read at scrape time: the hot path pays no label hashing for the gauge.
-  let active = 0;
-  reuse(
-    registry,
-    n('http_server_active_requests'),
-    'gauge',
-    () =>
-      new Gauge({
-        name: n('http_server_active_requests'),
-        help: 'Number of HTTP server requests in flight.',
-        registers,
-        collect() {
-          this.set(active);
-        },
-      }),
-  );
+  const http = createHttpHistogram({ registry, n, guard, buckets, clock });
 
   const securityEvents = reuse(
     registry,
@@ -351,75 +237,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   }
 
   const subscribed = new WeakSet<EventBus>();
-  const reason = (r: string | undefined) => (r === undefined || r === '' ? 'unknown' : r);
+  const reason = reasonLabel;
+  const counters: ModuleCounters = {
+    rateLimit,
+    tokens,
+    uploads,
+    audit,
+    storeErrors,
+    circuit: (store, state) => metrics.recordCircuitState(store, state),
+  };
 
   const metrics: Metrics = {
     registry,
-    startRequest() {
-      active++;
-      return clock.now();
-    },
-    endRequest(startedAt, method, route, status, errorType) {
-      active--;
-      const seconds = Math.max(0, clock.now() - startedAt) / 1000;
-      let labels: Labels | undefined;
-      if (errorType === undefined) {
-        // Hot path: two Map lookups on values the framework already holds, no string building.
-        const code =
-          (METHOD_INDEX.get(method) ?? 0) * 1000 +
-          (Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0);
-        labels = fast.get(route ?? '')?.get(code);
-        if (labels === undefined) {
-          labels = durationLabels(method, route, status, undefined);
-          if (labels !== durationGuard.overflowLabels) {
-            const key = route ?? '';
-            let byCode = fast.get(key);
-            if (byCode === undefined) {
-              byCode = new Map();
-              fast.set(key, byCode);
-            }
-            byCode.set(code, labels);
-          }
-        }
-      } else labels = durationLabels(method, route, status, errorType);
-      duration.observe(labels, seconds);
-    },
+    startRequest: http.startRequest,
+    endRequest: http.endRequest,
     recordSecurityEvent(event) {
-      if (!EVENT_NAMES.has(event.name)) return;
+      if (!isKnownEvent(event)) return;
       securityEvents.inc({ event: event.name });
-      switch (event.name) {
-        case 'ratelimit_exceeded':
-          rateLimit([reason(event.resource ?? event.reason), 'limited']);
-          break;
-        case 'authn_token_invalid':
-          tokens(['invalid', reason(event.reason)]);
-          break;
-        case 'authn_token_reuse':
-          tokens(['reuse', reason(event.reason)]);
-          break;
-        case 'upload_rejected':
-          uploads(['rejected', reason(event.reason)]);
-          break;
-        case 'upload_stored':
-          uploads(['accepted', 'none']);
-          break;
-        case 'sys_audit_dropped': {
-          const count = event.attributes?.dropped;
-          audit(['dropped'], typeof count === 'number' && Number.isInteger(count) && count > 0 ? count : 1);
-          break;
-        }
-        case 'sys_audit_error':
-          audit(['error']);
-          break;
-        case 'sys_store_unavailable':
-          storeErrors([reason(event.resource)]);
-          metrics.recordCircuitState(reason(event.resource), 'open');
-          break;
-        case 'sys_store_recovered':
-          metrics.recordCircuitState(reason(event.resource), 'closed');
-          break;
-        default:
-      }
+      countEvent(event, counters);
     },
     recordRateLimit(rule, outcome) {
       rateLimit([rule, outcome]);

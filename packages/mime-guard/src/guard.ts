@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ConfigError, type EventBus, InputError } from '@portcullis/core';
+import { ConfigError, type EventBus, InputError, type SecurityContext } from '@portcullis/core';
 import { fileTypeFromBuffer } from 'file-type';
 import { MimeGuardError, type MimeGuardErrorCode } from './errors.js';
 import { escapeFilename, inspectFilename, safeStorageName } from './filename.js';
@@ -63,6 +63,8 @@ export interface MimeGuardOptions {
   /** Head size read for detection. Default 4100 (file-type's sample size). */
   sampleSize?: number | undefined;
   /** Where `upload_rejected` and `upload_stored` are published. */
+  /** The app's security context: its bus unless `events` is given. */
+  context?: Pick<SecurityContext, 'events'> | undefined;
   events?: EventBus | undefined;
 }
 
@@ -193,7 +195,7 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
   }
   const checkDeclared = options.checkDeclaredType ?? true;
   const checkExtension = options.checkExtension ?? true;
-  const events = options.events;
+  const events = options.events ?? options.context?.events;
 
   const limitFor = (id: string): number => {
     const own = byType.get(id);

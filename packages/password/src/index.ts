@@ -26,6 +26,14 @@ export {
   verifyPassword,
 } from './hash.js';
 export {
+  checkPasswordRequest,
+  type PasswordPolicyFields,
+  type PasswordRequestInput,
+  type PasswordRouteAnswer,
+  resetConfirmAnswer,
+  resetRequestAnswer,
+} from './http-input.js';
+export {
   type ConsoleMailerOptions,
   createConsoleMailer,
   createSmtpMailer,

@@ -7,6 +7,7 @@ import {
   type EventBus,
   InputError,
   type ResetTokenStore,
+  type SecurityContext,
   systemClock,
 } from '@portcullis/core';
 import { PasswordPolicyError, ResetThrottledError, ResetTokenError } from './errors.js';
@@ -66,6 +67,8 @@ export interface PasswordResetOptions {
   /** Log-out-everywhere on completion. Strongly recommended; absent, existing sessions survive the reset. */
   revoker?: UserTokenRevoker | undefined;
   events?: EventBus | undefined;
+  /** The app's security context: its client resolver, bus and clock unless given explicitly. */
+  context?: Pick<SecurityContext, 'clientAddress' | 'events' | 'clock'> | undefined;
   clock?: Clock | undefined;
   /** Resolves the client address (trust-proxy settings live here, not in adapters). Default: socket peer. */
   clientAddress?: ClientAddressResolver | undefined;
@@ -165,10 +168,10 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
   const ttl = options.tokenTtlMs ?? 30 * 60_000;
   if (!Number.isInteger(ttl) || ttl < 60_000 || ttl > 24 * 3_600_000)
     throw new ConfigError('password reset: tokenTtlMs must be between 1 minute and 24 hours');
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? options.context?.clock ?? systemClock;
   const store = options.store ?? createMemoryResetTokenStore({ clock });
-  const resolve = options.clientAddress ?? createClientAddressResolver();
-  const events = options.events;
+  const resolve = options.clientAddress ?? options.context?.clientAddress ?? createClientAddressResolver();
+  const events = options.events ?? options.context?.events;
   const appName = options.appName ?? 'Portcullis';
   const defaultLocale = options.defaultLocale ?? 'en';
   const templates = { ...DEFAULT_RESET_TEMPLATES, ...options.templates };

@@ -83,12 +83,13 @@ export async function viaStore<T>(call: () => Promise<T>): Promise<T> {
 }
 
 export function resolveContext(options: TokenServiceOptions): ServiceContext {
-  const { keys, issuer, audience, events } = options;
+  const { keys, issuer, audience } = options;
+  const events = options.events ?? options.context?.events;
   if (!issuer || !audience) throw new ConfigError('tokens: issuer and audience are required');
   const clientId = options.clientId ?? audience;
   if (typeof clientId !== 'string' || clientId === '')
     throw new ConfigError('tokens: clientId must be a non-empty string');
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? options.context?.clock ?? systemClock;
   const accessTtlSec = positive('accessTtlSec', options.accessTtlSec ?? DEFAULT_ACCESS_TTL_SEC);
   const refreshIdleMs = positive('refreshIdleSec', options.refreshIdleSec ?? DEFAULT_REFRESH_IDLE_SEC) * 1000;
   const refreshAbsoluteMs =

@@ -9,6 +9,7 @@ import {
   ConfigError,
   type EventBus,
   type RevocationStore,
+  type SecurityContext,
   type SecurityEventInput,
   systemClock,
 } from '@portcullis/core';
@@ -71,6 +72,8 @@ export interface TokenVerifierOptions {
    * they expire.
    */
   cache?: { max: number } | false | undefined;
+  /** The app's security context: its bus and clock unless `events` or `clock` are given. */
+  context?: Pick<SecurityContext, 'events' | 'clock'> | undefined;
   events?: EventBus | undefined;
   clock?: Clock | undefined;
 }
@@ -105,10 +108,11 @@ const list = (v: string | readonly string[]): readonly string[] => (typeof v ===
 export function createTokenVerifier<C extends CustomClaims = CustomClaims>(
   options: TokenVerifierOptions,
 ): TokenVerifier<C> {
-  const { keys, jwks, events } = options;
+  const { keys, jwks } = options;
+  const events = options.events ?? options.context?.events;
   if ((keys === undefined) === (jwks === undefined))
     throw new ConfigError('tokens: give exactly one of keys (static public keys) and jwks (a JWKS URL)');
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? options.context?.clock ?? systemClock;
   const toleranceSec = toleranceOf(options.clockToleranceSec);
   const maxTokenAgeSec =
     options.maxTokenAgeSec === undefined ? undefined : positive('maxTokenAgeSec', options.maxTokenAgeSec);

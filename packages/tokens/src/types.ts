@@ -1,4 +1,4 @@
-import type { Clock, EventBus, RefreshTokenStore, RevocationStore } from '@portcullis/core';
+import type { Clock, EventBus, RefreshTokenStore, RevocationStore, SecurityContext } from '@portcullis/core';
 import type { KeySet } from './keys.js';
 
 /** Extra claims an application puts in its access tokens (scalar or JSON values). */
@@ -81,6 +81,8 @@ export interface TokenServiceOptions {
    * Cached claims are frozen: treat claims as read-only.
    */
   cache?: { max: number } | false | undefined;
+  /** The app's security context: its bus and clock unless `events` or `clock` are given. */
+  context?: Pick<SecurityContext, 'events' | 'clock'> | undefined;
   events?: EventBus | undefined;
   clock?: Clock | undefined;
 }
