@@ -8,14 +8,26 @@
  * Redis: a private redis-server started for the run (else REDIS_URL; BENCH_SHARED_REDIS=1 forces
  * the shared one), one decision awaited at a time (latency-bound, as a request handler sees it).
  * Round trips per decision are counted on the client in the same run.
+ *
+ * Redis Cluster: a private 3 masters + 3 replicas cluster (test-utils/redis-cluster.ts), the
+ * same rule and keys through ioredis `Cluster` on both sides. Memory per key: Redis
+ * `used_memory` (summed over the masters) before and after 100,000 fresh keys of a realistic
+ * length, on the single node and on the cluster.
  */
 import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createMemoryRateLimitStore, createRateLimiter } from '@portcullis/rate-limit';
-import { createRedisClient, createRedisRateLimitStore, waitForRedis } from '@portcullis/redis';
+import {
+  createRedisClient,
+  createRedisCluster,
+  createRedisRateLimitStore,
+  waitForRedis,
+} from '@portcullis/redis';
 import { MemoryStore } from 'express-rate-limit';
+import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { startRedisCluster } from '../test-utils/redis-cluster.ts';
 import { type BenchCase, type CaseResult, report, runCases, withRatios } from './lib.ts';
 
 const LIMIT = 120;
@@ -144,6 +156,102 @@ const redisCases: BenchCase[] = [
   },
 ];
 
+// ---- redis cluster
+const rc = await startRedisCluster();
+const cluster = rc ? createRedisCluster(rc.spec) : undefined;
+if (cluster) await waitForRedis(cluster);
+console.log(`redis cluster: ${rc ? `private 3 + 3 at ${rc.spec}` : 'none (redis-server not installed)'}`);
+const oursCluster = () =>
+  createRateLimiter({
+    algorithm: 'fixed-window',
+    limit: LIMIT,
+    windowMs: WINDOW_MS,
+    store: createRedisRateLimitStore({ client: cluster as Cluster, prefix: `${prefix}p:${Math.random()}:` }),
+  });
+const rlfCluster = () =>
+  new RateLimiterRedis({
+    storeClient: cluster,
+    points: LIMIT,
+    duration: WINDOW_MS / 1000,
+    keyPrefix: `${prefix}f:${Math.random()}`,
+  });
+let pc: ReturnType<typeof oursCluster> | undefined;
+let fc: RateLimiterRedis | undefined;
+const clusterCases: BenchCase[] = cluster
+  ? [
+      {
+        id: 'redis-cluster/portcullis',
+        baseline: 'redis-cluster/rate-limiter-flexible',
+        setup: () => {
+          pc = oursCluster();
+        },
+        fn: () => (pc ?? oursCluster()).consume(nextKey()),
+      },
+      {
+        id: 'redis-cluster/rate-limiter-flexible',
+        setup: () => {
+          fc = rlfCluster();
+        },
+        fn: () => (fc ?? rlfCluster()).consume(nextKey()),
+      },
+    ]
+  : [];
+
+/** Redis bytes per key: used_memory over the masters before and after `n` fresh keys. */
+async function redisBytesPerKey(
+  client: Redis | Cluster,
+  consume: (key: string) => Promise<unknown>,
+  n = 100_000,
+): Promise<number> {
+  const nodes =
+    'isCluster' in client && client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  const used = async () => {
+    let total = 0;
+    for (const node of nodes) total += Number(/used_memory:(\d+)/.exec(await node.info('memory'))?.[1] ?? 0);
+    return total;
+  };
+  const before = await used();
+  // A policy key: rule id and a 22-character client hash, as the rate-limit policy builds them.
+  for (let i = 0; i < n; i += 500)
+    await Promise.all(
+      Array.from({ length: 500 }, (_, j) => consume(`api:${String(i + j).padStart(22, 'x')}`)),
+    );
+  return Math.round((await used()) - before) / n;
+}
+
+async function redisMemoryRows(): Promise<CaseResult[]> {
+  const rows: CaseResult[] = [];
+  const row = (id: string, bytesPerKey: number) =>
+    rows.push({
+      id,
+      opsPerSec: Number.NaN,
+      p50Ns: Number.NaN,
+      p99Ns: Number.NaN,
+      bytesPerKey: Math.round(bytesPerKey),
+    });
+  const targets: [string, Redis | Cluster][] = [['redis', redis]];
+  if (cluster) targets.push(['redis-cluster', cluster]);
+  for (const [name, client] of targets) {
+    const p = createRateLimiter({
+      limit: LIMIT,
+      windowMs: WINDOW_MS,
+      store: createRedisRateLimitStore({ client, prefix: `${prefix}mem:` }),
+    });
+    row(`${name}-bytes-per-key/portcullis`, await redisBytesPerKey(client, (key) => p.consume(key)));
+    const f = new RateLimiterRedis({
+      storeClient: client,
+      points: LIMIT,
+      duration: WINDOW_MS / 1000,
+      keyPrefix: `${prefix}memf`,
+    });
+    row(
+      `${name}-bytes-per-key/rate-limiter-flexible`,
+      await redisBytesPerKey(client, (key) => f.consume(key)),
+    );
+  }
+  return rows;
+}
+
 // Round trips: every command ioredis sends goes through sendCommand; decisions are awaited one
 // at a time, so commands sent = round trips. Counted on the client, so other users of a shared
 // Redis cannot skew it.
@@ -247,12 +355,16 @@ for (const r of red) {
   const lim = r.id === 'redis/portcullis' ? oursRedis() : rlfRedis();
   r.redisRoundTripsPerDecision = await roundTripsPerDecision(() => lim.consume(nextKey()));
 }
+const clu = await runCases(clusterCases);
 const down = await runCases(downCases, { durationMs: 500 });
+const redisMemory = await redisMemoryRows();
 const heap = await memoryRows();
-report('rate-limit', withRatios([...mem, ...red, ...down, ...heap]));
+report('rate-limit', withRatios([...mem, ...red, ...clu, ...down, ...redisMemory, ...heap]));
 
 const leftovers = await redis.keys(`${prefix}*`);
 for (let i = 0; i < leftovers.length; i += 1000) await redis.del(...leftovers.slice(i, i + 1000));
 await redis.quit();
 dead.disconnect();
 own?.stop();
+cluster?.disconnect();
+await rc?.stop();

@@ -17,7 +17,7 @@ function banner(config: DemoConfig, url: string): string {
   const base = url.replace('127.0.0.1', 'localhost');
   return [
     `Portcullis demo (${config.framework}, ${config.workers} worker${config.workers > 1 ? 's' : ''}, ${
-      config.redisUrl ? 'Redis stores' : 'in-memory stores'
+      config.redisCluster ? 'Redis Cluster stores' : config.redisUrl ? 'Redis stores' : 'in-memory stores'
     }) listening on ${base}`,
     '',
     'Try:',
@@ -64,8 +64,10 @@ async function serveOne(config: DemoConfig, inCluster: boolean): Promise<void> {
 }
 
 function primary(config: DemoConfig): void {
-  if (!config.redisUrl)
-    console.warn('WORKERS > 1 without REDIS_URL: each worker keeps its own limits, tokens and users.');
+  if (!config.redisUrl && !config.redisCluster)
+    console.warn(
+      'WORKERS > 1 without REDIS_URL or REDIS_CLUSTER: each worker keeps its own limits, tokens and users.',
+    );
   // Every worker must sign and verify with the same key and write the same audit chain key.
   const env = {
     TOKEN_SECRET: config.tokenSecret ?? randomBytes(32).toString('base64url'),

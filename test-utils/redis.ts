@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { haveRedisBinaries, type RedisClusterProcess, startRedisCluster } from './redis-cluster.js';
 
 /**
  * The Redis URL for integration tests. Unset: the tests skip with a message, so a laptop
@@ -90,4 +91,33 @@ export async function startRedisServer(): Promise<RedisProcess | undefined> {
     return undefined;
   }
   return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+}
+
+/**
+ * `describe` with a private Redis Cluster (3 masters + 3 replicas, test-utils/redis-cluster.ts)
+ * started before its tests and stopped after them. Skips (with the reason in its name) when
+ * redis-server is not installed, except under CI=true, where the cluster must start.
+ */
+export function describeRedisCluster(
+  name: string,
+  fn: (cluster: () => RedisClusterProcess) => void,
+  options: { masters?: number; nodeTimeoutMs?: number } = {},
+): void {
+  if (!haveRedisBinaries() && process.env.CI !== 'true') {
+    describe.skip(`${name} (skipped: install redis-server to run against a real Redis Cluster)`, () => {});
+    return;
+  }
+  describe(name, () => {
+    let cluster: RedisClusterProcess | undefined;
+    beforeAll(async () => {
+      cluster = await startRedisCluster(options);
+    }, 90_000);
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+    fn(() => {
+      if (!cluster) throw new Error('the Redis Cluster did not start');
+      return cluster;
+    });
+  });
 }

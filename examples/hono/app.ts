@@ -35,11 +35,7 @@ export function createHonoApp(s: DemoSecurity): Hono {
         userId: authClaims(c)?.sub,
         clientAddress: s.clientAddress(clientAddressInput(c)).address,
       }),
-      store: async (file, c) =>
-        routes.storeUpload(
-          { ...file, content: new Uint8Array(await file.content.arrayBuffer()) },
-          authClaims(c),
-        ),
+      store: (file, c) => routes.storeUpload(file, authClaims(c)),
     },
     audit: s.audit,
   });
@@ -56,13 +52,9 @@ export function createHonoApp(s: DemoSecurity): Hono {
       throw new InputError('ERR_INPUT_TOO_LARGE', 'body over 16 KiB');
     },
   });
-  // Hono reads a multipart body whole before the guard runs: bound it first (guard limit + form overhead).
-  const uploadLimit = bodyLimit({
-    maxSize: s.config.maxUploadBytes + 64 * 1024,
-    onError: () => {
-      throw new InputError('ERR_INPUT_TOO_LARGE', 'upload over the size limit');
-    },
-  });
+  // Uploads stream through the guard (its maxFileSize and maxFiles bound them): no bodyLimit,
+  // which would answer 413 before reading the body (a client still sending sees a reset) and
+  // before the guard could count the refusal.
 
   app.get('/health', (c) => send(c, routes.health()));
   app.post('/auth/register', jsonLimit, sec.passwordPolicy(), async (c) =>
@@ -85,7 +77,6 @@ export function createHonoApp(s: DemoSecurity): Hono {
     '/files',
     sec.auditFile('write', () => 'files'),
     sec.requireAuth(),
-    uploadLimit,
     sec.uploads(),
     (c) => send(c, routes.uploaded((c.get('portcullis').uploads as { files: [] } | undefined)?.files)),
   );

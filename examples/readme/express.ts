@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSecurityContext } from '@portcullis/core';
-import { authClaims, portcullis, sendTokenPair } from '@portcullis/express';
+import { authClaims, jsonBody, portcullis, sendTokenPair } from '@portcullis/express';
 import { createMetrics } from '@portcullis/metrics';
 import { BACKLOG_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
@@ -16,7 +16,7 @@ const tokens = createTokenService({ keys, issuer: 'https://api.example.com', aud
 const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics: createMetrics({ context }) });
 
 const app = express();
-app.use(express.json(), sec);
+app.use(jsonBody(), sec); // JSON only: another media type is a 415
 app.get('/health', (_req, res) => {
   res.json({ status: 'ok' });
 });

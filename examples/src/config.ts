@@ -13,6 +13,8 @@ export interface DemoConfig {
   framework: Framework;
   /** All shared state (limits, revocations, reset tokens, users) in Redis when set. */
   redisUrl: string | undefined;
+  /** Redis Cluster start-up nodes (`host:port,host:port`); wins over redisUrl when set. */
+  redisCluster: string | undefined;
   /** Prefix of every Redis key the demo writes, so several demos can share one Redis. */
   redisPrefix: string;
   workers: number;
@@ -60,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
     host: env.HOST ?? '127.0.0.1',
     framework,
     redisUrl: env.REDIS_URL || undefined,
+    redisCluster: env.REDIS_CLUSTER || undefined,
     redisPrefix: env.REDIS_PREFIX || 'demo:',
     workers: int('WORKERS', env.WORKERS, 1, 1, 64),
     smtpUrl: env.SMTP_URL || undefined,

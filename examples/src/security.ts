@@ -42,6 +42,7 @@ import {
 } from '@portcullis/rate-limit';
 import {
   createRedisClient,
+  createRedisCluster,
   createRedisRateLimitStore,
   createRedisRefreshTokenStore,
   createRedisResetTokenStore,
@@ -49,7 +50,7 @@ import {
   waitForRedis,
 } from '@portcullis/redis';
 import { createKeySet, createTokenService, type TokenService } from '@portcullis/tokens';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { DemoConfig } from './config.ts';
 import { createFileStorage, type FileStorage } from './files.ts';
 import { createMemoryUsers, createRedisUsers, type UserRepository } from './users.ts';
@@ -78,7 +79,7 @@ export interface DemoSecurity {
   readonly metricsSource: MetricsSource;
   readonly users: UserRepository;
   readonly files: FileStorage;
-  readonly redis: Redis | undefined;
+  readonly redis: Redis | Cluster | undefined;
   /** Flushes the audit log and closes Redis and the mailer. Idempotent. */
   close(): Promise<void>;
 }
@@ -128,11 +129,10 @@ export async function createDemoSecurity(
   const { events } = context;
   const clientAddress = context.clientAddress;
 
-  let redis: Redis | undefined;
-  if (config.redisUrl !== undefined) {
-    redis = createRedisClient(config.redisUrl);
-    await waitForRedis(redis);
-  }
+  let redis: Redis | Cluster | undefined;
+  if (config.redisCluster !== undefined) redis = createRedisCluster(config.redisCluster);
+  else if (config.redisUrl !== undefined) redis = createRedisClient(config.redisUrl);
+  if (redis !== undefined) await waitForRedis(redis);
   const rlStore: RateLimitStore = redis
     ? createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl:` })
     : createMemoryRateLimitStore({ clock });

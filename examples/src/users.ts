@@ -4,7 +4,7 @@
  * database; Portcullis only needs the calls the routes make here.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface User {
   id: string;
@@ -62,7 +62,7 @@ export function createMemoryUsers(): UserRepository {
 }
 
 /** Redis-backed users: unique username and email claimed with SET NX before the record is written. */
-export function createRedisUsers(redis: Redis, prefix = 'demo:users:'): UserRepository {
+export function createRedisUsers(redis: Redis | Cluster, prefix = 'demo:users:'): UserRepository {
   const key = (kind: string, v: string) => `${prefix}${kind}:${v}`;
   const load = async (id: string | null): Promise<User | undefined> => {
     if (!id) return undefined;

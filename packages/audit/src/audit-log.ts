@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   type Clock,
   ConfigError,
@@ -11,6 +12,7 @@ import {
   type SecurityEventName,
   systemClock,
 } from '@portcullis/core';
+import { createBatchWriter, type OverflowPolicy } from './batch-writer.js';
 import { type AuditKey, type Chain, createChain } from './chain.js';
 import { type CheckpointOptions, type SignedCheckpoint, signCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
@@ -27,22 +29,16 @@ import {
 } from './record.js';
 import type { AuditSink } from './sink.js';
 
-/**
- * What happens when records arrive faster than the sink writes and the queue is full.
- * - `block` (default): the call returns a promise that settles once the record is queued
- *   (await it for backpressure); nothing is lost while at most `maxQueue` more records wait.
- *   Past that (a stuck disk), records are dropped and counted as with `drop`, so memory stays
- *   bounded.
- * - `drop`: the record is dropped and counted; a `sys_audit_dropped` record with the count is
- *   written into the log itself so that the gap is visible there.
- * - `fail`: the call throws {@link AuditError} `ERR_AUDIT_QUEUE_FULL` (a 503 for the request).
- */
-export type OverflowPolicy = 'block' | 'drop' | 'fail';
-
 /** Options of {@link createAuditLog}. */
 export interface AuditLogOptions {
   /** Application id written in every record (`app`). */
   app: string;
+  /**
+   * Name of this writer's chain, written in every record (`chain`) and in its checkpoints. Each
+   * writer (process, worker) must have its own: the verifier checks a set of files as a set of
+   * chains. Default `<host>-<pid>-<start time, base 36>`, unique per writer run.
+   */
+  chain?: string | undefined;
   /** Where records go: {@link createFileSink} (the default choice), a pino sink or your own. */
   sink: AuditSink;
   /**
@@ -64,7 +60,7 @@ export interface AuditLogOptions {
   events?: EventBus | undefined;
   /** Queue bound, in records. Default 10 000. */
   maxQueue?: number | undefined;
-  /** Default `block`. */
+  /** Default `block` (see {@link OverflowPolicy}). */
   overflow?: OverflowPolicy | undefined;
   /** Records per write. Default 256. */
   batchSize?: number | undefined;
@@ -160,15 +156,12 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
     throw new ConfigError('audit app must match [A-Za-z0-9._-]{1,64}');
   const sink = options.sink;
   const clock = options.clock ?? systemClock;
-  const maxQueue = positiveInt('maxQueue', options.maxQueue, 10_000);
-  const batchSize = positiveInt('batchSize', options.batchSize, 256);
-  const flushIntervalMs = positiveInt('flushIntervalMs', options.flushIntervalMs, 100);
-  const overflow = options.overflow ?? 'block';
-  if (overflow !== 'block' && overflow !== 'drop' && overflow !== 'fail')
-    throw new ConfigError('audit overflow must be block, drop or fail');
   const attributeKeys = new Set(options.attributeKeys ?? DEFAULT_ATTRIBUTE_KEYS);
   for (const k of attributeKeys)
     if (FORBIDDEN_ATTRIBUTE_KEY.test(k)) throw new ConfigError(`audit attribute "${k}" names a credential`);
+  const chainName = options.chain ?? defaultChainName(clock.now());
+  if (typeof chainName !== 'string' || !CHAIN_NAME.test(chainName))
+    throw new ConfigError('audit chain must match [A-Za-z0-9._:-]{1,64}');
   const chain: Chain = createChain(options.key, options.prev);
   let seq = options.lastSeq ?? 0;
   const cp = options.checkpoints;
@@ -177,24 +170,11 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
   let cpSeq = seq;
   let cpTime = clock.now();
   let lastCheckpoint: SignedCheckpoint | undefined;
-
-  // A FIFO as an array and a head index: taking a batch never copies the records behind it.
-  let queue: PendingRecord[] = [];
-  let head = 0;
-  const queued = () => queue.length - head;
-  const waiters: Array<{ rec: PendingRecord; resolve: () => void }> = [];
-  let inflight: { records: AuditRecord[]; lines: string[] } | null = null;
-  let droppedUnreported = 0;
-  let closed = false;
-  let closing: Promise<void> | null = null;
-  let draining: Promise<void> | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let retryDelay = flushIntervalMs;
-  const stats = { accepted: 0, written: 0, dropped: 0, errors: 0 };
+  let errors = 0;
   let writtenSeq = seq;
 
   const report = (code: string, error: unknown) => {
-    stats.errors++;
+    errors++;
     const err =
       error instanceof AuditError
         ? error
@@ -207,71 +187,6 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
     }
   };
 
-  const work = () => queued() > 0 || waiters.length > 0 || inflight !== null || droppedUnreported > 0;
-
-  let timerDelay = 0;
-  const schedule = (delay: number) => {
-    if (draining !== null) return;
-    if (timer !== null) {
-      // A full batch must not wait for the flush-interval timer armed by its first record.
-      if (delay >= timerDelay) return;
-      clearTimeout(timer);
-    }
-    timerDelay = delay;
-    timer = setTimeout(() => {
-      timer = null;
-      startDrain().catch(() => {
-        // Reported in run(); the next attempt is scheduled there.
-      });
-    }, delay);
-    timer.unref?.();
-  };
-
-  const refill = () => {
-    while (waiters.length > 0 && queued() < maxQueue) {
-      const w = waiters.shift()!;
-      queue.push(w.rec);
-      w.resolve();
-    }
-  };
-
-  const nextBatch = (): { records: AuditRecord[]; lines: string[] } => {
-    const records: AuditRecord[] = [];
-    const lines: string[] = [];
-    const push = (p: PendingRecord) => {
-      p.seq = ++seq;
-      const sealed = chain.seal(encodeRecord(p, app, attributeKeys));
-      records.push(sealed.record);
-      lines.push(sealed.line);
-    };
-    if (droppedUnreported > 0) {
-      const n = droppedUnreported;
-      droppedUnreported = 0;
-      options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped: n } });
-      const p: PendingRecord = {
-        seq: 0,
-        time: clock.now(),
-        event: 'sys_audit_dropped',
-        level: defaultEventLevel('sys_audit_dropped'),
-        attrs: { dropped: n },
-      };
-      push(p);
-    }
-    const room = batchSize - records.length;
-    const end = Math.min(queue.length, head + room);
-    for (let i = head; i < end; i++) push(queue[i]!);
-    head = end;
-    if (head === queue.length) {
-      queue = [];
-      head = 0;
-    } else if (head >= 4096 && head * 2 >= queue.length) {
-      queue = queue.slice(head);
-      head = 0;
-    }
-    refill();
-    return { records, lines };
-  };
-
   const checkpoint = async (force: boolean) => {
     if (!cp || options.key === null) return;
     const at = chain.lastSeq;
@@ -279,7 +194,7 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
     if (at === cpSeq || (!force && !due)) return;
     try {
       const signed = await signCheckpoint(
-        { app, seq: at, hmac: chain.last, time: new Date(clock.now()).toISOString() },
+        { app, chain: chainName, seq: at, hmac: chain.last, time: new Date(clock.now()).toISOString() },
         cp.privateKey,
         cp.kid,
       );
@@ -293,71 +208,53 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
     }
   };
 
-  const run = async () => {
-    while (work()) {
-      if (inflight === null) inflight = nextBatch();
-      try {
-        if (inflight.records.length > 0) await sink.write(inflight.records, inflight.lines);
-      } catch (err) {
-        report(errorCode(err), err);
-        retryDelay = Math.min(retryDelay * 2, 5000);
-        throw new AuditError('ERR_AUDIT_WRITE_FAILED', 'audit sink write failed', { cause: err });
+  // Sealing (seq, encoding, HMAC) happens once per batch, off the request path; a failed write
+  // retries the same sealed batch, so the chain never skips or repeats a seq.
+  const writer = createBatchWriter<PendingRecord, { records: AuditRecord[]; lines: string[] }>({
+    maxQueue: positiveInt('maxQueue', options.maxQueue, 10_000),
+    batchSize: positiveInt('batchSize', options.batchSize, 256),
+    flushIntervalMs: positiveInt('flushIntervalMs', options.flushIntervalMs, 100),
+    overflow: options.overflow ?? 'block',
+    seal(items, dropped) {
+      const records: AuditRecord[] = [];
+      const lines: string[] = [];
+      const push = (p: PendingRecord) => {
+        p.seq = ++seq;
+        const sealed = chain.seal(encodeRecord(p, app, attributeKeys, chainName));
+        records.push(sealed.record);
+        lines.push(sealed.line);
+      };
+      if (dropped > 0) {
+        options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped } });
+        push({
+          seq: 0,
+          time: clock.now(),
+          event: 'sys_audit_dropped',
+          level: defaultEventLevel('sys_audit_dropped'),
+          attrs: { dropped },
+        });
       }
-      stats.written += inflight.records.length;
-      writtenSeq = inflight.records.at(-1)?.seq ?? writtenSeq;
-      inflight = null;
-      retryDelay = flushIntervalMs;
+      for (const p of items) push(p);
+      return { records, lines };
+    },
+    size: (b) => b.records.length,
+    write: (b) => sink.write(b.records, b.lines),
+    async written(b) {
+      writtenSeq = b.records.at(-1)?.seq ?? writtenSeq;
       await checkpoint(false);
-    }
-  };
+    },
+    onWriteError: (err) => report(errorCode(err), err),
+  });
+  const accept = (rec: PendingRecord): void | Promise<void> => writer.accept(rec);
 
-  const startDrain = (): Promise<void> => {
-    if (draining) return draining;
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    draining = run().finally(() => {
-      draining = null;
-      if (work()) schedule(inflight !== null ? retryDelay : 0);
-    });
-    return draining;
-  };
-
-  const accept = (rec: PendingRecord): void | Promise<void> => {
-    if (closed) throw new AuditError('ERR_AUDIT_CLOSED', 'the audit log is closed');
-    if (queued() >= maxQueue) {
-      // `block` holds at most another maxQueue records for waiting callers: a stuck disk must
-      // not turn every request (or bus event nobody awaits) into memory held forever.
-      if (overflow === 'drop' || (overflow === 'block' && waiters.length >= maxQueue)) {
-        stats.dropped++;
-        droppedUnreported++;
-        return;
-      }
-      if (overflow === 'fail')
-        throw new AuditError('ERR_AUDIT_QUEUE_FULL', `audit queue holds ${maxQueue} records`);
-      stats.accepted++;
-      return new Promise<void>((resolve) => {
-        waiters.push({ rec, resolve });
-        if (draining === null) schedule(0);
-      });
-    }
-    stats.accepted++;
-    queue.push(rec);
-    schedule(queued() >= batchSize ? 0 : flushIntervalMs);
-  };
-
+  let closing: Promise<void> | null = null;
   const unsubscribe = options.events?.subscribe(
     (e: SecurityEvent) => {
-      if (closed) return;
+      if (writer.closed) return;
       return accept(pendingFromEvent(0, e));
     },
     SECURITY_EVENT_NAMES.filter((n) => !SELF_EVENTS.has(n)),
   );
-
-  const flush = async (): Promise<void> => {
-    while (work()) await startDrain();
-  };
 
   const fileAccess = (input: FileAccessInput): void | Promise<void> => {
     if (!FILE_ACTIONS.has(input.action) || !OUTCOMES.has(input.outcome) || typeof input.resource !== 'string')
@@ -391,12 +288,8 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
           report(err.code, err);
           return;
         }
-        stats.dropped++;
-        if (closed) options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped: 1 } });
-        else {
-          droppedUnreported++;
-          schedule(flushIntervalMs);
-        }
+        if (writer.closed) options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped: 1 } });
+        writer.dropped();
       }
     },
     event(input) {
@@ -408,31 +301,35 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
         }),
       );
     },
-    flush,
+    flush: () => writer.flush(),
     close() {
       closing ??= (async () => {
-        closed = true;
         unsubscribe?.();
         try {
-          await flush();
+          await writer.close();
           await checkpoint(true);
         } finally {
-          if (timer !== null) clearTimeout(timer);
-          timer = null;
           await sink.close();
         }
       })();
       return closing;
     },
-    stats: () => ({
-      ...stats,
-      pending: queued() + waiters.length + (inflight?.records.length ?? 0),
-      lastSeq: writtenSeq,
-    }),
+    stats: () => ({ ...writer.stats(), errors, lastSeq: writtenSeq }),
     get lastCheckpoint() {
       return lastCheckpoint;
     },
   };
+}
+
+const CHAIN_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** `<host>-<pid>-<start>`: one name per writer run, readable in a directory listing. */
+function defaultChainName(now: number): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '_')
+      .slice(0, 40) || 'host';
+  return `${host}-${process.pid}-${now.toString(36)}`;
 }
 
 function errorCode(err: unknown): string {

@@ -1,9 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify } from 'jose';
 
-/** What a checkpoint asserts: the chain had reached `seq` with this `hmac` at `time`. */
+/**
+ * What a checkpoint asserts: the chain `chain` had reached `seq` with this `hmac` (its head) at
+ * `time`. Kept where the writers cannot rewrite them, the checkpoints of every writer name every
+ * chain and its head: a chain whose records are all gone, or cut short, no longer matches.
+ */
 export interface CheckpointPayload {
   app: string;
+  /** The chain's name (`''` for checkpoints of earlier releases, which had one chain). */
+  chain: string;
   seq: number;
   hmac: string;
   /** UTC ISO 8601. */
@@ -49,11 +55,14 @@ export async function signCheckpoint(
   privateKey: KeyObject | CryptoKey,
   kid?: string,
 ): Promise<SignedCheckpoint> {
-  const body = { app: payload.app, seq: payload.seq, hmac: payload.hmac, time: payload.time };
+  const body =
+    payload.chain === ''
+      ? { app: payload.app, seq: payload.seq, hmac: payload.hmac, time: payload.time }
+      : { app: payload.app, chain: payload.chain, seq: payload.seq, hmac: payload.hmac, time: payload.time };
   const jws = await new CompactSign(encoder.encode(JSON.stringify(body)))
     .setProtectedHeader(kid === undefined ? { alg: 'Ed25519' } : { alg: 'Ed25519', kid })
     .sign(privateKey);
-  return { ...body, jws };
+  return { ...body, chain: payload.chain, jws };
 }
 
 /** Verifies a checkpoint JWS and returns its payload; throws (jose errors) when the signature is bad. */
@@ -67,8 +76,9 @@ export async function verifyCheckpoint(
     typeof p.seq !== 'number' ||
     typeof p.hmac !== 'string' ||
     typeof p.time !== 'string' ||
-    typeof p.app !== 'string'
+    typeof p.app !== 'string' ||
+    (p.chain !== undefined && typeof p.chain !== 'string')
   )
     throw new TypeError('checkpoint payload is malformed');
-  return { app: p.app, seq: p.seq, hmac: p.hmac, time: p.time };
+  return { app: p.app, chain: p.chain ?? '', seq: p.seq, hmac: p.hmac, time: p.time };
 }

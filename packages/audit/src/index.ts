@@ -3,8 +3,8 @@ export {
   type AuditLogOptions,
   type AuditStats,
   createAuditLog,
-  type OverflowPolicy,
 } from './audit-log.js';
+export type { OverflowPolicy } from './batch-writer.js';
 export {
   type AuditKey,
   type Chain,

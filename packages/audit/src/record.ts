@@ -113,6 +113,11 @@ export interface AuditFields {
   /** UTC ISO 8601 (`2026-01-01T00:00:00.000Z`). */
   time: string;
   app: string;
+  /**
+   * Name of the writer's chain (one per writer: a process, a worker). Records of several
+   * writers verify together as a set of chains. Absent in records of earlier releases.
+   */
+  chain?: string | undefined;
   event: AuditEventName;
   level: SecurityEventLevel;
   user?: string | undefined;
@@ -138,12 +143,16 @@ export interface AuditRecord extends AuditFields {
   hmac: string;
 }
 
-/** Field order of the canonical form; changing it breaks every existing chain. */
+/**
+ * Field order of the canonical form; changing it breaks every existing chain (adding a field
+ * that earlier records never carry does not: absent fields are left out).
+ */
 export const CANONICAL_FIELDS = [
   'v',
   'seq',
   'time',
   'app',
+  'chain',
   'event',
   'level',
   'user',
@@ -328,15 +337,16 @@ function str(v: unknown, max: number): string | undefined {
  * Encodes a pending record into its written fields: every string capped and sanitised, credential
  * lookalikes redacted, query strings cut from resources and routes, attributes allow-listed.
  */
-export function encodeRecord(p: PendingRecord, app: string, attributeKeys: ReadonlySet<string>): AuditFields {
-  const f: AuditFields = {
-    v: 1,
-    seq: p.seq,
-    time: isoTime(p.time),
-    app,
-    event: p.event,
-    level: p.level,
-  };
+export function encodeRecord(
+  p: PendingRecord,
+  app: string,
+  attributeKeys: ReadonlySet<string>,
+  chain?: string,
+): AuditFields {
+  const f: AuditFields =
+    chain === undefined
+      ? { v: 1, seq: p.seq, time: isoTime(p.time), app, event: p.event, level: p.level }
+      : { v: 1, seq: p.seq, time: isoTime(p.time), app, chain, event: p.event, level: p.level };
   const user = str(p.user, FIELD_LIMITS.user);
   if (user !== undefined) f.user = user;
   if (p.action !== undefined) f.action = p.action;

@@ -21,11 +21,14 @@ export interface CliIo {
 
 const USAGE = `usage: portcullis-audit verify [options] <files...>
 
-Checks the HMAC chain of one audit file or a rotated set (.jsonl or .jsonl.gz, sorted by name).
+Checks the HMAC chains of audit files (.jsonl or .jsonl.gz, sorted by name): records are grouped
+by the chain (writer) they name, and every chain a signed checkpoint names must be present and
+reach its checkpoint.
 
 options:
   --keys <file>          JSON object {"<kid>": "<base64 key>"}; or env PORTCULLIS_AUDIT_KEYS (same JSON)
-  --checkpoints <file>   signed checkpoints (the sink's .checkpoints.jsonl, or one JWS per line)
+  --checkpoints <file>   signed checkpoints (a sink's .checkpoints.jsonl, or one JWS per line);
+                         repeat it for the checkpoints of every writer
   --public-key <file>    Ed25519 public key (PEM) of the checkpoints
   --allow-pruned-head    accept a chain whose oldest files were deleted by retention
   --json                 print the report as JSON
@@ -47,6 +50,13 @@ function parseKeys(json: string): Record<string, Uint8Array> {
 
 function describe(r: VerifyReport): string {
   if (r.ok) {
+    if (r.chains.length > 1) {
+      const each = r.chains.map(
+        (c) =>
+          `${c.chain || '(unnamed)'} seq ${c.firstSeq ?? '-'}..${c.lastSeq ?? '-'}${c.checkpointSeq === undefined ? '' : ` (checkpoint ${c.checkpointSeq})`}`,
+      );
+      return `ok: ${r.records} records in ${r.files} file(s), ${r.chains.length} chains: ${each.join('; ')}`;
+    }
     const cp = r.checkpointSeq === undefined ? '' : `, checkpoint seq ${r.checkpointSeq} matches`;
     return `ok: ${r.records} records in ${r.files} file(s), seq ${r.firstSeq ?? '-'}..${r.lastSeq ?? '-'}${cp}`;
   }
@@ -56,7 +66,8 @@ function describe(r: VerifyReport): string {
     i.seq === undefined
       ? ''
       : ` (seq ${i.seq}${i.expectedSeq === undefined ? '' : `, expected ${i.expectedSeq}`})`;
-  return `TAMPERED: ${i.kind}${where}${seq}: ${i.message}`;
+  const chain = i.chain ? ` [chain ${i.chain}]` : '';
+  return `TAMPERED: ${i.kind}${where}${seq}: ${i.message}${chain}`;
 }
 
 /**
@@ -75,7 +86,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   let values: {
     keys?: string;
-    checkpoints?: string;
+    checkpoints?: string[];
     'public-key'?: string;
     'allow-pruned-head'?: boolean;
     json?: boolean;
@@ -87,7 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       allowPositionals: true,
       options: {
         keys: { type: 'string' },
-        checkpoints: { type: 'string' },
+        checkpoints: { type: 'string', multiple: true },
         'public-key': { type: 'string' },
         'allow-pruned-head': { type: 'boolean' },
         json: { type: 'boolean' },
@@ -108,7 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT_CODES.usage;
   }
   let keys: Record<string, Uint8Array>;
-  let checkpoints: string[] = [];
+  const checkpoints: string[] = [];
   let publicKey: KeyObject | undefined;
   try {
     const keysJson =
@@ -118,11 +129,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_CODES.usage;
     }
     keys = parseKeys(keysJson);
-    if (values.checkpoints !== undefined) {
-      checkpoints = (await readFile(values.checkpoints, 'utf8'))
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => (l.trimStart().startsWith('{') ? (JSON.parse(l) as { jws: string }).jws : l.trim()));
+    for (const file of values.checkpoints ?? []) {
+      const text = await readFile(file, 'utf8');
+      for (const l of text.split('\n')) {
+        if (l.trim() === '') continue;
+        checkpoints.push(l.trimStart().startsWith('{') ? (JSON.parse(l) as { jws: string }).jws : l.trim());
+      }
     }
     if (values['public-key'] !== undefined)
       publicKey = createPublicKey(await readFile(values['public-key'], 'utf8'));

@@ -22,7 +22,9 @@ export type TamperKind =
   /** A record names a key id the verifier was not given. */
   | 'unknown-key'
   /** A checkpoint's signature does not verify. */
-  | 'bad-checkpoint';
+  | 'bad-checkpoint'
+  /** A signed checkpoint names a chain none of whose records are there (a deleted or emptied file). */
+  | 'missing-chain';
 
 /** The first problem found. */
 export interface VerifyIssue {
@@ -34,6 +36,8 @@ export interface VerifyIssue {
   seq?: number | undefined;
   /** `seq` the chain expected at that point. */
   expectedSeq?: number | undefined;
+  /** The chain of the offending record. */
+  chain?: string | undefined;
   message: string;
 }
 
@@ -49,6 +53,8 @@ export interface VerifyReport {
   issue?: VerifyIssue | undefined;
   /** Non-fatal findings (a head pruned by retention when allowed). */
   warnings: string[];
+  /** Each chain verified, by name (`firstSeq`, `lastSeq`, `checkpointSeq` above are set when there is one). */
+  chains: ChainReport[];
 }
 
 /** Options of {@link verifyFiles} / {@link verifyLines}. */
@@ -71,6 +77,8 @@ export interface LogLine {
   text: string;
   file: string;
   line: number;
+  /** The file's last line, without its newline (a write cut short). */
+  torn?: boolean | undefined;
 }
 
 interface Entry {
@@ -78,6 +86,7 @@ interface Entry {
   at: LogLine;
   ok: boolean;
   why: string;
+  torn: boolean;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -94,12 +103,18 @@ export async function readLogLines(
     const text = Buffer.from(buf).toString('utf8');
     const parts = text.split('\n');
     const last = parts.pop();
+    let torn = false;
     if (last !== undefined && last !== '') {
       parts.push(last);
+      torn = true;
       if (i === paths.length - 1) tornTail = true;
     }
     parts.forEach((t, n) => {
-      lines.push({ text: t, file, line: n + 1 });
+      lines.push(
+        torn && n === parts.length - 1
+          ? { text: t, file, line: n + 1, torn }
+          : { text: t, file, line: n + 1 },
+      );
     });
   }
   return { lines, tornTail };
@@ -124,22 +139,75 @@ function toKey(k: Uint8Array | KeyObject): KeyObject {
   return k instanceof Uint8Array ? createSecretKey(k) : k;
 }
 
-/** Verifies an ordered list of lines (one process's chain, oldest first). */
+/**
+ * The first key that appears twice in one object of a JSON text, or undefined. `JSON.parse`
+ * keeps the last value silently, so a line with a key prepended (`{"event":"authn_login_success",
+ * ...}`) would show one thing to a reader and verify as another.
+ */
+export function duplicatedKey(text: string): string | undefined {
+  // Stack of the keys of each open object (null for an array); the text is valid JSON.
+  const stack: Array<Set<string> | null> = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack.at(-1);
+      if (expectKey && top) {
+        const k = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.has(k)) return k;
+        top.add(k);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === '[') {
+      stack.push(null);
+      expectKey = false;
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      expectKey = stack.at(-1) != null;
+    }
+  }
+  return undefined;
+}
+
+/** The outcome for one chain of a verified set. */
+export interface ChainReport {
+  /** The chain's name (`''` for records of earlier releases, which carry none). */
+  chain: string;
+  records: number;
+  firstSeq?: number | undefined;
+  lastSeq?: number | undefined;
+  /** Highest signed checkpoint of this chain that was checked. */
+  checkpointSeq?: number | undefined;
+}
+
+/**
+ * Verifies lines of one or several writers. Records are grouped by their `chain`, each chain is
+ * walked in the order its lines come (oldest first), and every chain a signed checkpoint names
+ * must be present and reach that checkpoint.
+ */
 export async function verifyLines(
   lines: readonly LogLine[],
   options: VerifyOptions,
   meta: { files?: number; tornTail?: boolean } = {},
 ): Promise<VerifyReport> {
   const keys = new Map(Object.entries(options.keys).map(([kid, k]) => [kid, toKey(k)]));
-  const report: VerifyReport = { ok: false, records: 0, files: meta.files ?? 0, warnings: [] };
+  const report: VerifyReport = { ok: false, records: 0, files: meta.files ?? 0, warnings: [], chains: [] };
   const fail = (issue: VerifyIssue): VerifyReport => ({ ...report, ok: false, issue });
 
-  // 1. Parse and check each record's own HMAC.
-  const entries: Entry[] = [];
+  // 1. Parse and check each record's own HMAC; group by chain.
+  const chains = new Map<string, Entry[]>();
   for (const [i, at] of lines.entries()) {
+    const torn = at.torn === true || (i === lines.length - 1 && meta.tornTail === true);
     const rec = parse(at);
     if (typeof rec === 'string') {
-      if (i === lines.length - 1 && meta.tornTail)
+      if (torn)
         return fail({
           kind: 'truncated',
           file: at.file,
@@ -153,6 +221,7 @@ export async function verifyLines(
         message: `line is not a record: ${rec}`,
       });
     }
+    const chain = typeof rec.chain === 'string' ? rec.chain : '';
     const key = keys.get(rec.kid);
     if (!key)
       return fail({
@@ -160,6 +229,7 @@ export async function verifyLines(
         file: at.file,
         line: at.line,
         seq: rec.seq,
+        chain,
         message: `no key for kid "${rec.kid}"`,
       });
     let ok = HEX64.test(rec.hmac) && (rec.prev === GENESIS || HEX64.test(rec.prev));
@@ -173,86 +243,28 @@ export async function verifyLines(
         }
       }
     }
+    if (ok) {
+      const dup = duplicatedKey(at.text);
+      if (dup !== undefined) {
+        ok = false;
+        why = `the key "${dup}" appears twice`;
+      }
+    }
     if (ok && recordHmac(key, rec as AuditFields, rec.kid, rec.prev) !== rec.hmac) {
       ok = false;
       why = 'content does not match its HMAC';
     }
-    entries.push({ rec, at, ok, why });
-  }
-  report.records = entries.length;
-  if (entries.length === 0) return { ...report, ok: true };
-
-  // 2. Walk the chain.
-  const first = entries[0]!;
-  let expectedPrev = GENESIS;
-  let prevSeq = 0;
-  if (first.rec.seq !== 1 || first.rec.prev !== GENESIS) {
-    if (!options.allowPrunedHead || !first.ok)
-      return fail({
-        kind: 'deleted',
-        file: first.at.file,
-        line: first.at.line,
-        seq: first.rec.seq,
-        expectedSeq: 1,
-        message: `the chain starts at seq ${first.rec.seq}, not at its first record`,
-      });
-    report.warnings.push(`head pruned: the chain starts at seq ${first.rec.seq}`);
-    expectedPrev = first.rec.prev;
-    prevSeq = first.rec.seq - 1;
-  }
-  report.firstSeq = first.rec.seq;
-  const seen = new Set<string>();
-  const bySeq = new Map<number, Entry>();
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    const where = { file: e.at.file, line: e.at.line, seq: e.rec.seq, expectedSeq: prevSeq + 1 };
-    if (!e.ok) {
-      const next = entries[i + 1];
-      if (next?.ok && next.rec.prev === expectedPrev && next.rec.seq === prevSeq + 1)
-        return fail({
-          kind: 'inserted',
-          ...where,
-          message: `a record that is not part of the chain (${e.why})`,
-        });
-      return fail({ kind: 'changed', ...where, message: `record changed: ${e.why}` });
-    }
-    if (e.rec.prev !== expectedPrev || e.rec.seq !== prevSeq + 1) {
-      if (seen.has(e.rec.hmac))
-        return fail({ kind: 'inserted', ...where, message: 'a copy of an earlier record (replay)' });
-      if (e.rec.seq <= prevSeq)
-        return fail({ kind: 'reordered', ...where, message: `seq ${e.rec.seq} after seq ${prevSeq}` });
-      if (e.rec.seq > prevSeq + 1) {
-        const later = entries.slice(i + 1).some((x) => x.rec.seq === prevSeq + 1);
-        if (later) return fail({ kind: 'reordered', ...where, message: `seq ${prevSeq + 1} appears later` });
-        return fail({
-          kind: 'deleted',
-          ...where,
-          message: `${e.rec.seq - prevSeq - 1} record(s) missing before seq ${e.rec.seq}`,
-        });
-      }
-      return fail({ kind: 'changed', ...where, message: 'prev does not link to the previous record' });
-    }
-    seen.add(e.rec.hmac);
-    bySeq.set(e.rec.seq, e);
-    expectedPrev = e.rec.hmac;
-    prevSeq = e.rec.seq;
-  }
-  report.lastSeq = prevSeq;
-  if (meta.tornTail) {
-    const last = entries.at(-1)!;
-    return fail({
-      kind: 'truncated',
-      file: last.at.file,
-      line: last.at.line + 1,
-      message: 'the last line is torn',
-    });
+    const group = chains.get(chain) ?? [];
+    group.push({ rec, at, ok, why, torn });
+    chains.set(chain, group);
+    report.records++;
   }
 
-  // 3. Against the newest signed checkpoint: nothing may be missing at the tail.
+  // 2. The newest signed checkpoint of every chain.
+  const best = new Map<string, CheckpointPayload>();
   const cps = options.checkpoints ?? [];
   if (cps.length > 0) {
     if (!options.publicKey) throw new TypeError('verify: checkpoints need the public key');
-    let best: CheckpointPayload | undefined;
     for (const c of cps) {
       const jws = typeof c === 'string' ? c : c.jws;
       let p: CheckpointPayload;
@@ -264,33 +276,137 @@ export async function verifyLines(
           message: `checkpoint signature invalid: ${err instanceof Error ? err.message : String(err)}`,
         });
       }
-      if (!best || p.seq > best.seq) best = p;
-    }
-    if (best) {
-      report.checkpointSeq = best.seq;
-      if (best.seq > prevSeq) {
-        const last = entries.at(-1)!;
-        return fail({
-          kind: 'truncated',
-          file: last.at.file,
-          line: last.at.line,
-          seq: prevSeq,
-          expectedSeq: best.seq,
-          message: `the log ends at seq ${prevSeq} but a checkpoint signed seq ${best.seq}`,
-        });
-      }
-      const at = bySeq.get(best.seq);
-      if (at && at.rec.hmac !== best.hmac)
-        return fail({
-          kind: 'changed',
-          file: at.at.file,
-          line: at.at.line,
-          seq: best.seq,
-          message: 'the record at the checkpoint differs from the signed one',
-        });
+      const had = best.get(p.chain);
+      if (!had || p.seq > had.seq) best.set(p.chain, p);
     }
   }
+
+  // 3. Every chain a checkpoint names must be there; then walk each chain.
+  for (const [chain, cp] of [...best].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!chains.has(chain))
+      return fail({
+        kind: 'missing-chain',
+        chain,
+        seq: 0,
+        expectedSeq: cp.seq,
+        message: `no record of chain "${chain}", but a checkpoint signed its seq ${cp.seq}`,
+      });
+  }
+  for (const [chain, entries] of [...chains].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const walked = walkChain(chain, entries, best.get(chain), options, report.warnings);
+    if ('kind' in walked) return fail(walked);
+    report.chains.push(walked);
+  }
+  if (report.chains.length === 1) {
+    const only = report.chains[0]!;
+    report.firstSeq = only.firstSeq;
+    report.lastSeq = only.lastSeq;
+    report.checkpointSeq = only.checkpointSeq;
+  } else {
+    const seqs = report.chains.map((c) => c.checkpointSeq).filter((n): n is number => n !== undefined);
+    if (seqs.length > 0) report.checkpointSeq = Math.max(...seqs);
+  }
   return { ...report, ok: true };
+}
+
+/** Walks one chain, oldest first, and checks it against its newest checkpoint. */
+function walkChain(
+  chain: string,
+  entries: readonly Entry[],
+  cp: CheckpointPayload | undefined,
+  options: VerifyOptions,
+  warnings: string[],
+): ChainReport | VerifyIssue {
+  const out: ChainReport = { chain, records: entries.length };
+  const first = entries[0]!;
+  let expectedPrev = GENESIS;
+  let prevSeq = 0;
+  if (first.rec.seq !== 1 || first.rec.prev !== GENESIS) {
+    if (!options.allowPrunedHead || !first.ok)
+      return {
+        kind: 'deleted',
+        file: first.at.file,
+        line: first.at.line,
+        seq: first.rec.seq,
+        expectedSeq: 1,
+        chain,
+        message: `the chain starts at seq ${first.rec.seq}, not at its first record`,
+      };
+    warnings.push(
+      `head pruned: the chain${chain === '' ? '' : ` "${chain}"`} starts at seq ${first.rec.seq}`,
+    );
+    expectedPrev = first.rec.prev;
+    prevSeq = first.rec.seq - 1;
+  }
+  out.firstSeq = first.rec.seq;
+  const seen = new Set<string>();
+  const bySeq = new Map<number, Entry>();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const where = { file: e.at.file, line: e.at.line, seq: e.rec.seq, expectedSeq: prevSeq + 1, chain };
+    if (!e.ok) {
+      const next = entries[i + 1];
+      if (next?.ok && next.rec.prev === expectedPrev && next.rec.seq === prevSeq + 1)
+        return { kind: 'inserted', ...where, message: `a record that is not part of the chain (${e.why})` };
+      return { kind: 'changed', ...where, message: `record changed: ${e.why}` };
+    }
+    if (e.rec.prev !== expectedPrev || e.rec.seq !== prevSeq + 1) {
+      if (seen.has(e.rec.hmac))
+        return { kind: 'inserted', ...where, message: 'a copy of an earlier record (replay)' };
+      if (e.rec.seq <= prevSeq)
+        return { kind: 'reordered', ...where, message: `seq ${e.rec.seq} after seq ${prevSeq}` };
+      if (e.rec.seq > prevSeq + 1) {
+        const later = entries.slice(i + 1).some((x) => x.rec.seq === prevSeq + 1);
+        if (later) return { kind: 'reordered', ...where, message: `seq ${prevSeq + 1} appears later` };
+        return {
+          kind: 'deleted',
+          ...where,
+          message: `${e.rec.seq - prevSeq - 1} record(s) missing before seq ${e.rec.seq}`,
+        };
+      }
+      return { kind: 'changed', ...where, message: 'prev does not link to the previous record' };
+    }
+    seen.add(e.rec.hmac);
+    bySeq.set(e.rec.seq, e);
+    expectedPrev = e.rec.hmac;
+    prevSeq = e.rec.seq;
+  }
+  out.lastSeq = prevSeq;
+  const last = entries.at(-1)!;
+  if (last.torn)
+    return {
+      kind: 'truncated',
+      file: last.at.file,
+      line: last.at.line + 1,
+      chain,
+      message: 'the last line is torn',
+    };
+
+  // Against the newest signed checkpoint of the chain: nothing may be missing at the tail.
+  if (cp) {
+    out.checkpointSeq = cp.seq;
+    if (cp.seq > prevSeq)
+      return {
+        kind: 'truncated',
+        file: last.at.file,
+        line: last.at.line,
+        seq: prevSeq,
+        expectedSeq: cp.seq,
+        chain,
+        message: `the log ends at seq ${prevSeq} but a checkpoint signed seq ${cp.seq}`,
+      };
+    const at = bySeq.get(cp.seq);
+    if (at && at.rec.hmac !== cp.hmac)
+      return {
+        kind: 'changed',
+        file: at.at.file,
+        line: at.at.line,
+        seq: cp.seq,
+        chain,
+        message: 'the record at the checkpoint differs from the signed one',
+      };
+  }
+  return out;
 }
 
 /**

@@ -450,7 +450,14 @@ describe('createAuditLog', () => {
     expect(external).toHaveLength(3);
     const last = sink.checkpoints.at(-1)!;
     const payload = await verifyCheckpoint(last.jws, publicKey);
-    expect(payload).toEqual({ app: 'files-api', seq: 23, hmac: sink.records[22]!.hmac, time: last.time });
+    expect(payload).toEqual({
+      app: 'files-api',
+      chain: sink.records[22]!.chain,
+      seq: 23,
+      hmac: sink.records[22]!.hmac,
+      time: last.time,
+    });
+    expect(payload.chain).toMatch(/^[A-Za-z0-9._-]+-\d+-[0-9a-z]+$/);
     expect(log.lastCheckpoint?.seq).toBe(23);
     const header = JSON.parse(Buffer.from(last.jws.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg: 'Ed25519', kid: 'cp1' });

@@ -286,4 +286,37 @@ describe('portcullis-audit verify (runCli)', () => {
       EXIT_CODES.io,
     );
   });
+
+  it('verifies two writers’ file sinks as two chains, and names a deleted writer file (repeated --checkpoints)', async () => {
+    const dir = tempDir('audit-cli-chains-');
+    const sinks = [101, 102].map((pid) => createFileSink({ dir, host: 'web', pid }));
+    const logs = sinks.map((sink, i) =>
+      createAuditLog({ app: 'a', chain: `worker-${i + 1}`, sink, key, checkpoints: { privateKey } }),
+    );
+    for (let i = 0; i < 20; i++)
+      for (const log of logs) log.fileAccess({ action: 'read', resource: `f${i}`, outcome: 'success' });
+    for (const log of logs) await log.close();
+    const keysFile = join(dir, 'keys.json');
+    writeFileSync(keysFile, JSON.stringify({ k1: secret.toString('base64') }));
+    const pem = join(dir, 'cp.pub.pem');
+    writeFileSync(pem, publicKey.export({ type: 'spki', format: 'pem' }));
+    const logFiles = sinks.flatMap((s) => s.files());
+    const cpArgs = sinks.flatMap((s) => ['--checkpoints', s.checkpointFile]);
+    const ok = io();
+    expect(
+      await runCli(['verify', '--keys', keysFile, ...cpArgs, '--public-key', pem, ...logFiles], ok.value),
+    ).toBe(EXIT_CODES.ok);
+    expect(ok.out.join('')).toMatch(
+      /^ok: 40 records in 2 file\(s\), 2 chains: worker-1 seq 1\.\.20 \(checkpoint 20\); worker-2/,
+    );
+    const gone = io();
+    const code = await runCli(
+      ['verify', '--keys', keysFile, ...cpArgs, '--public-key', pem, '--json', logFiles[0]!],
+      gone.value,
+    );
+    expect(code).toBe(EXIT_CODES.tampered);
+    expect(JSON.parse(gone.out.join(''))).toMatchObject({
+      issue: { kind: 'missing-chain', chain: 'worker-2' },
+    });
+  });
 });

@@ -104,15 +104,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
 /**
  * Rejects with `StoreError('ERR_STORE_TIMEOUT')` when `promise` has not settled after `ms`.
  * The timer is unref'd and cleared, so it never keeps a process alive.
+ *
+ * When the timer fires, the rejection waits one `setImmediate`: Node runs timers before it
+ * reads sockets, so after the event loop was blocked (a CPU-bound hash, a GC pause) a reply
+ * that arrived in time would otherwise lose to its own deadline. The poll phase in between
+ * lets it settle first; a store that really is slow still fails at `ms` plus one loop turn.
  */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'store call'): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let late: NodeJS.Immediate | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StoreError('ERR_STORE_TIMEOUT', `${what} took longer than ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => {
+      late = setImmediate(() =>
+        reject(new StoreError('ERR_STORE_TIMEOUT', `${what} took longer than ${ms} ms`)),
+      );
+    }, ms);
     timer.unref();
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+    if (late !== undefined) clearImmediate(late);
+  });
 }

@@ -143,12 +143,39 @@ export class StoreError extends PortcullisError<StoreErrorCode> {
 }
 
 /** Codes of errors raised for malformed request input that no module more specific owns. */
-export type InputErrorCode = 'ERR_INPUT_INVALID' | 'ERR_INPUT_TOO_LARGE';
+export type InputErrorCode = 'ERR_INPUT_INVALID' | 'ERR_INPUT_TOO_LARGE' | 'ERR_INPUT_MEDIA_TYPE';
 
-/** Malformed or oversized input from the client: 400 or 413, never a 500. */
+const INPUT_STATUS: Readonly<Record<InputErrorCode, number>> = {
+  ERR_INPUT_INVALID: 400,
+  ERR_INPUT_TOO_LARGE: 413,
+  ERR_INPUT_MEDIA_TYPE: 415,
+};
+
+/**
+ * True for a JSON media type (`application/json`, `application/problem+json`, any `+json`),
+ * parameters ignored. A JSON route sent anything else answers 415 `ERR_INPUT_MEDIA_TYPE` on every
+ * framework: a cross-site form post (`text/plain`, `application/x-www-form-urlencoded`) needs no
+ * CORS preflight, so parsing it as JSON whatever its type would open the route to CSRF.
+ */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(type);
+}
+
+/**
+ * The 415 for a JSON route whose request carries a body of another media type, or undefined.
+ * The one check the three adapters apply before reading a JSON route's body.
+ */
+export function jsonBodyError(contentType: string | undefined, hasBody: boolean): InputError | undefined {
+  if (!hasBody || isJsonMediaType(contentType)) return undefined;
+  return new InputError('ERR_INPUT_MEDIA_TYPE', 'this endpoint accepts application/json bodies only');
+}
+
+/** Malformed or oversized input from the client: 400, 413 or 415, never a 500. */
 export class InputError extends PortcullisError<InputErrorCode> {
   constructor(code: InputErrorCode, detail: string, options: Omit<PortcullisErrorOptions, 'detail'> = {}) {
-    super(code, code === 'ERR_INPUT_TOO_LARGE' ? 413 : 400, 'Invalid request input', {
+    super(code, INPUT_STATUS[code], 'Invalid request input', {
       ...options,
       detail,
     });
@@ -283,7 +310,12 @@ export function describeError(error: unknown, instance?: string): DescribedError
       if (message) body.detail = message;
       return { status: clientStatus, headers, body: withInstance(body), internal: false };
     }
-    const code: InputErrorCode = clientStatus === 413 ? 'ERR_INPUT_TOO_LARGE' : 'ERR_INPUT_INVALID';
+    const code: InputErrorCode =
+      clientStatus === 413
+        ? 'ERR_INPUT_TOO_LARGE'
+        : clientStatus === 415
+          ? 'ERR_INPUT_MEDIA_TYPE'
+          : 'ERR_INPUT_INVALID';
     const detail =
       kind === 'validation' && message
         ? message

@@ -83,6 +83,9 @@ export interface SecurityEventAttributeMap {
   /** `dropped`: how many audit records were lost (at least 1). */
   sys_audit_dropped: { readonly dropped: number };
   sys_audit_error: { readonly errorCode: string };
+  /** `partition`: the failure domain (a Redis Cluster shard) when the store has several. */
+  sys_store_unavailable: { readonly partition?: string | undefined };
+  sys_store_recovered: { readonly partition?: string | undefined };
 }
 
 /** Attributes of the file access events. */

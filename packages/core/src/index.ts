@@ -36,7 +36,9 @@ export {
   describeError,
   InputError,
   type InputErrorCode,
+  isJsonMediaType,
   isPortcullisError,
+  jsonBodyError,
   PortcullisError,
   type PortcullisErrorOptions,
   PROBLEM_CONTENT_TYPE,
@@ -82,6 +84,8 @@ export type {
 } from './rate-limit-store.js';
 export { compilePathPattern, normalisePath, type PathMatcher, requestPath } from './request-path.js';
 export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
+export { SHARD_TAG_LENGTH, selectorTag, shardTag, taggedSelector } from './shard-tag.js';
+export { createStoreHealth, type StoreHealth } from './store-health.js';
 export type {
   MaybePromise,
   RefreshRotation,

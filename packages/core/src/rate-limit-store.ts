@@ -49,4 +49,11 @@ export interface RateLimitStore {
   refund(key: string, quota: RateLimitQuota, cost: number): Promise<void>;
   /** Forgets `key` entirely (e.g. consecutive failures after a success). */
   reset(key: string): Promise<void>;
+  /**
+   * Optional: the failure domain `key` lives in (for Redis Cluster, the shard that owns the
+   * key's slot right now). Callers keep one circuit breaker per partition, so a dead shard
+   * degrades only its own keys. Absent, or `undefined` for a key: one domain for everything.
+   * Must be cheap and synchronous (it runs on every decision).
+   */
+  partitionOf?(key: string): string | undefined;
 }

@@ -20,14 +20,17 @@ export interface ResetTokenRecord {
  *
  * @example
  * ```ts
- * await store.save('sel', { userId: 'u1', verifierHash: 'ab..', expiresAt: now + 1_800_000 }, 1_800_000);
- * const won = await store.take('sel'); // the record once, then undefined for every other caller
+ * const sel = taggedSelector('u1', randomPart);
+ * await store.save(sel, { userId: 'u1', verifierHash: 'ab..', expiresAt: now + 1_800_000 }, 1_800_000);
+ * const won = await store.take(sel); // the record once, then undefined for every other caller
  * ```
  */
 export interface ResetTokenStore {
   /**
    * Stores a token under its selector for `ttlMs` (cleanup only: expiry is judged from
-   * `expiresAt`), and indexes it under its user so {@link ResetTokenStore.deleteForUser} finds it.
+   * `expiresAt`), and indexes it under its user so {@link ResetTokenStore.deleteForUser} finds
+   * it. The selector starts with `shardTag(record.userId)` (see `taggedSelector`), so a sharded
+   * store keeps a user's tokens and index on one shard and finds a token from its selector.
    */
   save(selector: string, record: ResetTokenRecord, ttlMs: number): Promise<void>;
   /** Reads a token without consuming it (to check the verifier and the new password first). */

@@ -18,10 +18,12 @@ export type MaybePromise<T> = T | Promise<T>;
 export interface RevocationStore {
   /**
    * Revokes one token. `tokenKey` identifies it (the tokens module passes `iss` and `jti`),
-   * `expiresAtMs` is when the entry may be forgotten. Resolves `true` when the token was not
-   * revoked before (idempotent: revoking twice is not an error, RFC 7009 section 2.2).
+   * `subject` is its `sub` (a sharded store keeps the entry next to the subject's watermark,
+   * so {@link isRevoked} reads one shard), `expiresAtMs` is when the entry may be forgotten.
+   * Resolves `true` when the token was not revoked before (idempotent: revoking twice is not
+   * an error, RFC 7009 section 2.2).
    */
-  revokeToken(tokenKey: string, expiresAtMs: number): Promise<boolean>;
+  revokeToken(tokenKey: string, subject: string, expiresAtMs: number): Promise<boolean>;
   /**
    * Revokes every token of `subject` issued at or before `watermarkMs` (ms since the epoch).
    * The stored watermark only moves forward. It is forgotten after `ttlMs`, which must outlive
@@ -52,7 +54,10 @@ export interface RevocationStore {
 
 /** A refresh token as stored. The verifier itself is never stored, only its SHA-256. */
 export interface RefreshTokenRecord {
-  /** Public lookup half of the token (random, base64url). */
+  /**
+   * Public lookup half of the token (base64url). It starts with `shardTag(familyId)` (see
+   * `taggedSelector`), so a sharded store finds the family's shard from the selector alone.
+   */
   readonly selector: string;
   /** base64url SHA-256 of the secret half. */
   readonly verifierHash: string;

@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type CircuitState,
@@ -59,9 +60,33 @@ describe('withTimeout', () => {
       const p = withTimeout(new Promise(() => {}), 100);
       const assertion = expect(p).rejects.toMatchObject({ code: 'ERR_STORE_TIMEOUT' });
       await vi.advanceTimersByTimeAsync(100);
+      await vi.runOnlyPendingTimersAsync(); // the rejection waits one setImmediate (see withTimeout)
       await assertion;
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('lets a reply that arrived while the event loop was blocked win over its deadline', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<Socket>((r) => server.once('connection', r));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((r) => client.once('connect', r));
+    const peer = await accepted;
+    try {
+      const reply = new Promise<string>((r) => client.once('data', (d) => r(String(d))));
+      const p = withTimeout(reply, 20);
+      peer.write('pong'); // in the kernel at once; read in the next poll phase
+      const until = process.hrtime.bigint() + 60_000_000n;
+      while (process.hrtime.bigint() < until) {
+        // A CPU-bound stretch (a password hash) past the deadline.
+      }
+      await expect(p).resolves.toBe('pong');
+    } finally {
+      client.destroy();
+      peer.destroy();
+      server.close();
     }
   });
 

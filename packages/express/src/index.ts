@@ -1,6 +1,8 @@
 export { auditFileAccess, type ExpressAuditOptions } from './audit.js';
 export {
   clientAddressInput,
+  type JsonBodyOptions,
+  jsonBody,
   type PortcullisRequestState,
   problemErrorHandler,
   requestState,

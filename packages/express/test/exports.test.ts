@@ -14,6 +14,7 @@ describe('@portcullis/express public surface', () => {
       'authClaims',
       'clientAddressInput',
       'guardUploads',
+      'jsonBody',
       'logoutAllHandler',
       'logoutHandler',
       'metricsHandler',

@@ -4,7 +4,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { itRoutesAndLimitsAlike, PATH_RULES } from '../../http/test/path-property.ts';
 import { runSeamScenarios } from '../../http/test/seams-scenarios.ts';
-import { clientAddressInput } from '../src/http.js';
+import { clientAddressInput, jsonBody } from '../src/http.js';
 import { portcullis } from '../src/portcullis.js';
 import { authClaims, refreshHandler } from '../src/tokens.js';
 
@@ -15,6 +15,12 @@ runSeamScenarios('express', async (m) => {
     tokens: m.tokens,
     metrics: m.metrics,
     audit: m.audit,
+    uploads: {
+      guard: m.guard,
+      store: async (file) => {
+        for await (const _ of file.content);
+      },
+    },
     onError: m.onError,
   });
   const app = express();
@@ -42,7 +48,7 @@ runSeamScenarios('express', async (m) => {
       next(err);
     }
   });
-  app.post('/refresh', express.json(), refreshHandler(m.tokens));
+  app.post('/refresh', jsonBody(), refreshHandler(m.tokens));
   app.get('/boom', () => {
     throw new Error('db down');
   });
@@ -57,6 +63,9 @@ runSeamScenarios('express', async (m) => {
       res.write('partial');
     },
   );
+  app.post('/upload', sec.uploads(), (_req, res) => {
+    res.status(201).end();
+  });
   app.use(sec.errorHandler());
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { isPortcullisError, jsonBodyError } from '@portcullis/core';
 import {
   checkPasswordRequest,
   type PasswordPolicyFields,
@@ -24,10 +24,12 @@ function fail(request: FastifyRequest, reply: FastifyReply, err: unknown): Fasti
   throw err;
 }
 
-const input = (request: FastifyRequest) => ({
-  body: request.body,
-  locale: request.headers['accept-language'],
-});
+/** The JSON body and locale; a body of another media type is a 415 (core's `jsonBodyError`). */
+const input = (request: FastifyRequest) => {
+  const wrongType = jsonBodyError(request.headers['content-type'], request.body !== undefined);
+  if (wrongType) throw wrongType;
+  return { body: request.body, locale: request.headers['accept-language'] };
+};
 
 /**
  * `preHandler` hook checking the new password of a set/change route: 422 problem+json listing

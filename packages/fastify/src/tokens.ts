@@ -1,3 +1,4 @@
+import { jsonBodyError } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   accessTokenCookie,
@@ -86,6 +87,8 @@ export function sendTokenPair(
 export function refreshHandler(tokens: TokenService, options: FastifyTokenOptions = {}) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
+      const wrongType = jsonBodyError(request.headers['content-type'], request.body !== undefined);
+      if (wrongType) throw wrongType;
       const token = tokenFromBody(request.body, 'refresh_token');
       if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
       return sendTokenPair(reply, await tokens.refresh(token), options);
@@ -103,6 +106,8 @@ export function logoutHandler(tokens: TokenService, options: FastifyTokenOptions
   const extract = createTokenExtractor(options);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
+      const wrongType = jsonBodyError(request.headers['content-type'], request.body !== undefined);
+      if (wrongType) throw wrongType;
       await revokeRequestTokens(tokens, { body: request.body, headers: request.headers }, extract);
       if (options.cookie !== undefined) reply.header('set-cookie', accessTokenCookie(options.cookie, '', 0));
       return reply.headers(TOKEN_RESPONSE_HEADERS).code(200).send();

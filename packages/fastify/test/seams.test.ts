@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { itRoutesAndLimitsAlike, PATH_RULES } from '../../http/test/path-property.ts';
@@ -9,7 +10,14 @@ import { authClaims, refreshHandler } from '../src/tokens.js';
 
 runSeamScenarios('fastify', async (m) => {
   const app = Fastify({ ...portcullisServerOptions() });
+  await app.register(multipart);
   await app.register(portcullis, {
+    uploads: {
+      guard: m.guard,
+      store: async (file) => {
+        for await (const _ of file.content);
+      },
+    },
     context: m.context,
     rateLimit: m.rateLimit,
     tokens: m.tokens,
@@ -49,6 +57,7 @@ runSeamScenarios('fastify', async (m) => {
       return reply.code(200).header('content-type', 'application/octet-stream').send(body);
     },
   );
+  app.post('/upload', { preHandler: sec.uploads }, async (_request, reply) => reply.code(201).send());
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -3,6 +3,7 @@ import {
   type DescribedError,
   describeError,
   InputError,
+  jsonBodyError,
   type PortcullisRequestState,
   type SecurityRequestInput,
 } from '@portcullis/core';
@@ -94,11 +95,14 @@ export function requestState(c: Context): PortcullisRequestState {
 /**
  * The JSON body, as Express's `express.json()` and Fastify's parser read it: no body is
  * `undefined` (the route decides what is missing); a body that is not JSON is a 400
- * `ERR_INPUT_INVALID`, never "no token" or "no password". Hono caches it for the route.
+ * `ERR_INPUT_INVALID`, never "no token" or "no password"; a body sent with another media type is
+ * a 415 `ERR_INPUT_MEDIA_TYPE` (as Fastify answers). Hono caches it for the route.
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return undefined;
+  const wrongType = jsonBodyError(c.req.header('content-type'), true);
+  if (wrongType) throw wrongType;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -1,76 +1,77 @@
-import { InputError, isPortcullisError } from '@portcullis/core';
+import { Readable } from 'node:stream';
+import { isPortcullisError } from '@portcullis/core';
 import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
-  createUploadSession,
+  guardMultipart,
   type MimeGuard,
   type StoredUpload,
   type UploadMeta,
 } from '@portcullis/mime-guard';
 import type { Context, MiddlewareHandler } from 'hono';
-import { problemResponse, requestState } from './http.js';
+import { requestState, sendProblem } from './http.js';
 
 /** Options of {@link guardUploads}. */
 export interface HonoUploadsOptions<R> {
-  /** Stores one accepted file (`file.content` is the `File` itself) under `file.storageName`. */
-  store: (file: AcceptedUpload<Blob>, c: Context) => Promise<R>;
-  /** Removes a stored file when another file of the request is refused. */
+  /** Stores one accepted file: read `file.content` (a Node stream) to the end under `file.storageName`. */
+  store: (file: AcceptedUpload<Readable>, c: Context) => Promise<R>;
+  /** Removes a stored file when the request fails after it was stored (pass it when `maxFiles` > 1). */
   remove?: ((stored: StoredUpload<R>, c: Context) => Promise<void>) | undefined;
+  /** Moves staged files into place once every file of the request passed. */
+  commit?: ((stored: readonly StoredUpload<R>[], c: Context) => Promise<void>) | undefined;
+  /** Form fields that may carry files; a file elsewhere is a 400 and never stored. Default: any. */
+  fields?: readonly string[] | undefined;
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((c: Context) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
 }
 
+/** Node's request on @hono/node-server, when nobody has read its body yet. */
+interface NodeIncoming extends Readable {
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function bodyStream(c: Context): { body: Readable; headers: Record<string, string | string[] | undefined> } {
+  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
+  if (incoming && typeof incoming.pipe === 'function' && !incoming.readableDidRead)
+    return { body: incoming, headers: incoming.headers };
+  const headers = Object.fromEntries(c.req.raw.headers);
+  const web = c.req.raw.body;
+  return {
+    body: web ? Readable.fromWeb(web as import('node:stream/web').ReadableStream) : Readable.from([]),
+    headers,
+  };
+}
+
 /**
- * Hono middleware that reads a multipart body with `c.req.parseBody()`, judges each `File` by its
- * bytes through the MIME guard, hands accepted ones to `store`, and stashes them in
- * `c.get('portcullis').uploads`. Hono reads the whole body before this runs: put a body-size
- * limit (hono/body-limit) in front of it. A refused file answers its problem (415, 422 or 413).
+ * Hono middleware that streams a multipart body through the MIME guard into `store` (mime-guard's
+ * `guardMultipart`, as the Express adapter does: never buffered whole, one request one outcome),
+ * and stashes the stored files in `c.get('portcullis').uploads`. A file over the guard's size
+ * limit is its 413, counted as an upload rejection; the body is read to its end before the answer,
+ * so a client still sending reads the 413 instead of a reset connection. No `bodyLimit` is needed
+ * in front of it (the guard's `maxFileSize` and `maxFiles` bound it).
  *
  * @example
  * ```ts
  * app.post('/files', guardUploads(guard, {
- *   store: async (f) => writeFile(join(dir, f.storageName), f.content.stream()),
+ *   store: (f) => pipeline(f.content, createWriteStream(join(dir, f.storageName))),
  * }), (c) => c.json(c.get('portcullis').uploads));
  * ```
  */
 export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>): MiddlewareHandler {
   return async (c, next) => {
-    const path = new URL(c.req.url).pathname;
-    if (!/^multipart\/form-data\b/i.test(c.req.header('content-type') ?? '')) {
-      return problemResponse(
-        new InputError('ERR_INPUT_INVALID', 'expected a multipart/form-data body'),
-        path,
-      );
-    }
-    let body: Record<string, string | File | (string | File)[]>;
+    const { remove, commit } = options;
+    const { body, headers } = bodyStream(c);
     try {
-      body = await c.req.parseBody({ all: true });
+      const { files, fields } = await guardMultipart<R>(guard, body, headers, {
+        store: (file) => options.store(file, c),
+        remove: remove && ((stored) => remove(stored, c)),
+        commit: commit && ((stored) => commit(stored, c)),
+        fields: options.fields,
+        context: options.context?.(c),
+      });
+      requestState(c).uploads = { files, fields } satisfies UploadsState<R> as UploadsState;
     } catch (err) {
-      return problemResponse(
-        new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err }),
-        path,
-      );
-    }
-    const remove = options.remove;
-    const session = createUploadSession<Blob, R>(guard, {
-      store: (file) => options.store(file, c),
-      remove: remove && ((stored) => remove(stored, c)),
-      context: options.context?.(c),
-    });
-    const fields: Record<string, string> = Object.create(null);
-    for (const [field, value] of Object.entries(body)) {
-      for (const item of Array.isArray(value) ? value : [value]) {
-        if (typeof item === 'string') fields[field] = item;
-        else await session.add(item, { field, filename: item.name, declaredType: item.type });
-      }
-    }
-    try {
-      requestState(c).uploads = {
-        files: await session.finish(),
-        fields,
-      } satisfies UploadsState<R> as UploadsState;
-    } catch (err) {
-      if (isPortcullisError(err)) return problemResponse(err, path);
+      if (isPortcullisError(err)) return sendProblem(c, err);
       throw err;
     }
     await next();

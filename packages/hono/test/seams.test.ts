@@ -16,6 +16,12 @@ runSeamScenarios('hono', async (m) => {
     tokens: m.tokens,
     metrics: m.metrics,
     audit: m.audit,
+    uploads: {
+      guard: m.guard,
+      store: async (file) => {
+        for await (const _ of file.content);
+      },
+    },
     onError: m.onError,
   });
   const app = new Hono();
@@ -55,6 +61,7 @@ runSeamScenarios('hono', async (m) => {
         { 'content-type': 'application/octet-stream' },
       ),
   );
+  app.post('/upload', sec.uploads(), (c) => c.body(null, 201));
   app.onError(sec.errorHandler());
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>

@@ -11,7 +11,9 @@ runUploadScenarios('hono', async (guard, disk) => {
     '/files',
     guardUploads(guard, {
       store: async (file) => {
-        disk.put(file.storageName, new Uint8Array(await file.content.arrayBuffer()));
+        const chunks: Buffer[] = [];
+        for await (const chunk of file.content) chunks.push(chunk as Buffer);
+        disk.put(file.storageName, new Uint8Array(Buffer.concat(chunks)));
         return file.storageName;
       },
       remove: async (stored) => disk.delete(stored.stored),

@@ -7,11 +7,13 @@
 import { createAuditLog, createMemorySink, type MemorySink } from '@portcullis/audit';
 import { createSecurityContext, type SecurityContext, type SecurityRequest } from '@portcullis/core';
 import { createMetrics, type Metrics } from '@portcullis/metrics';
+import { createMimeGuard, type MimeGuard } from '@portcullis/mime-guard';
 import { createLoginGuard, type LoginGuard, type RateLimitRules } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService, type TokenService } from '@portcullis/tokens';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, startForwardingProxy, type TestProxy } from '../../../test-utils/proxy.ts';
+import { png } from '../../mime-guard/test/fixtures.ts';
 
 /** The rule table every flavour gets (as rules: the pipeline builds the policy on the context). */
 export const SEAM_RULES: RateLimitRules = {
@@ -30,6 +32,8 @@ export interface SeamModules {
   metrics: Metrics;
   audit: ReturnType<typeof createAuditLog>;
   loginGuard: LoginGuard;
+  /** Upload guard: 64 KiB per file. */
+  guard: MimeGuard;
   /** Give it to `portcullis({ onError })`: the table reads what reached it. */
   onError: (error: unknown, request: SecurityRequest | undefined) => void;
 }
@@ -41,10 +45,11 @@ export interface SeamModules {
  * - `POST /auth/login`: reads `x-user` / `x-pass` headers, `loginGuard.attempt({ username,
  *   client })` with the client of the request, then `succeeded({ userId: 'id-' + user })` and
  *   200 when the password is `right`, else `failed()` and 401;
- * - `POST /refresh` (refreshHandler, after the framework's JSON parser);
+ * - `POST /refresh` (refreshHandler, after the adapter's or framework's JSON parser: Express `jsonBody()`);
  * - `GET /boom` throws `new Error('db down')`; `GET /forbidden` throws an http-errors style
  *   `{ status: 403, expose: true, message: 'You may not see invoice 42' }`;
  * - `GET /download/:id` (auditFile read): sends the first chunk `partial` and never ends the body;
+ * - `POST /upload` (the `uploads` piece with `guard`, storing nothing: drain `file.content`) → 201;
  * - the error handler of the one-call entry.
  */
 export type BuildSeamApp = (modules: SeamModules) => Promise<{ url: string; close(): Promise<void> }>;
@@ -86,6 +91,7 @@ export function runSeamScenarios(name: string, build: BuildSeamApp): void {
         metrics: createMetrics({ context, registry: new Registry() }),
         audit: createAuditLog({ app: 'seams', sink, key: null, context }),
         loginGuard: createLoginGuard({ context, slowLane: false }),
+        guard: createMimeGuard({ context, maxFileSize: 64 * 1024 }),
         onError: (error) => {
           errors.push(error);
         },
@@ -231,6 +237,16 @@ export function runSeamScenarios(name: string, build: BuildSeamApp): void {
       expect(await r.json()).toMatchObject({ code: 'ERR_INPUT_INVALID' });
     });
 
+    it('a JSON route sent another media type answers 415 on every framework (a form post needs no preflight)', async () => {
+      const r = await fetch(`${app.url}/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"refresh_token":"x"}',
+      });
+      expect(r.status).toBe(415);
+      expect(await r.json()).toMatchObject({ code: 'ERR_INPUT_MEDIA_TYPE', status: 415 });
+    });
+
     it('finding 8: a throttled request is labelled with no route on every framework', async () => {
       const text = await scrape();
       expect(
@@ -240,6 +256,25 @@ export function runSeamScenarios(name: string, build: BuildSeamApp): void {
         }),
       ).toBeGreaterThanOrEqual(1);
       expect(text).not.toMatch(/http_route="\/open"[^}]*http_response_status_code="429"/);
+    });
+
+    it('finding 8: an oversized upload is a 413 the client reads (no reset) and is counted as an upload rejection', async () => {
+      const send = () => {
+        const form = new FormData();
+        // A real PNG head, then 1 MiB more: over the 64 KiB limit, and the client is still sending.
+        const big = Buffer.concat([png(), Buffer.alloc(1024 * 1024)]);
+        form.append('file', new Blob([new Uint8Array(big)], { type: 'image/png' }), 'big.png');
+        return fetch(`${app.url}/upload`, { method: 'POST', body: form });
+      };
+      for (let i = 0; i < 5; i++) {
+        const r = await send();
+        expect(r.status).toBe(413);
+        expect(await r.json()).toMatchObject({ code: 'ERR_MIME_TOO_LARGE' });
+      }
+      const text = await scrape();
+      expect(
+        metricValue(text, 'portcullis_uploads_total', { outcome: 'rejected', reason: 'ERR_MIME_TOO_LARGE' }),
+      ).toBeGreaterThanOrEqual(5);
     });
 
     it('finding 8: an aborted download is audited ABORTED on every framework', async () => {

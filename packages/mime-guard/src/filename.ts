@@ -29,6 +29,38 @@ const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 /** Most file systems cap a name at 255 bytes. */
 const MAX_NAME_BYTES = 255;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A client-supplied file name as text. Multipart names are UTF-8 on the wire (RFC 7578 section
+ * 4.2; every current browser sends them so), but some parsers hand them over decoded as latin1
+ * (busboy's default), which turns `résumé 文件.png` into `rÃ©sumÃ© æ\u0096\u0087ä»¶.png`, C1
+ * controls included. Raw bytes are decoded as UTF-8; a string whose code units are all bytes and
+ * that is valid UTF-8 read back as bytes is decoded again. A real latin1 name (`café` as E9) is
+ * not valid UTF-8 and stays as it is. Never throws.
+ */
+export function decodeFilename(raw: string | Uint8Array): string {
+  if (typeof raw !== 'string') {
+    try {
+      return UTF8.decode(raw);
+    } catch {
+      return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+    }
+  }
+  let high = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c > 0xff) return raw;
+    if (c >= 0x80) high = true;
+  }
+  if (!high) return raw;
+  try {
+    return UTF8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    return raw;
+  }
+}
+
 /** Splits and checks a client-supplied file name; never throws. */
 export function inspectFilename(name: string): FilenameInfo {
   const basename = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);

@@ -1,34 +1,16 @@
-import { Readable } from 'node:stream';
 import { ConfigError, type EventBus, InputError, type SecurityContext } from '@portcullis/core';
-import { fileTypeFromBuffer } from 'file-type';
-import { MimeGuardError, type MimeGuardErrorCode } from './errors.js';
-import { escapeFilename, inspectFilename, safeStorageName } from './filename.js';
-import {
-  concat,
-  drain,
-  isNodeReadable,
-  isWebStream,
-  type Peeked,
-  peekNode,
-  peekWeb,
-  type Replay,
-  type ReplayChecks,
-  readRestNode,
-  readRestWeb,
-  replayNode,
-  replayWeb,
-  type UploadSource,
-} from './source.js';
-import { decodeHead, findCsvFormula, findSvgProblem, sniffText } from './text.js';
+import { checkClaims, checkContent, detectType, type Rejection } from './content-checks.js';
+import { MimeGuardError } from './errors.js';
+import { decodeFilename, escapeFilename, inspectFilename, safeStorageName } from './filename.js';
+import type { Replay, ReplayChecks, UploadSource } from './source.js';
+import { type Head, readerFor } from './source-reader.js';
 import {
   ALWAYS_REFUSED_TYPES,
   DEFAULT_ALLOWED_TYPES,
   type DetectedType,
   describeType,
-  extensionsOf,
   MIME_PRESETS,
   type MimePresetName,
-  mediaTypesOf,
 } from './types.js';
 
 /**
@@ -40,8 +22,11 @@ export const DEFAULT_SAMPLE_SIZE = 4100;
 export const DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024;
 /** Default limit for text types (SVG, CSV, ...), which are read whole to be scanned. */
 export const DEFAULT_MAX_TEXT_SIZE = 1024 * 1024;
-/** Default number of files per request. */
-export const DEFAULT_MAX_FILES = 10;
+/**
+ * Default number of files per request: one. A request is one outcome (every file stored, or
+ * none); apps that take several files at once raise it and store through an upload session.
+ */
+export const DEFAULT_MAX_FILES = 1;
 
 /** Options of {@link createMimeGuard}. */
 export interface MimeGuardOptions {
@@ -54,7 +39,7 @@ export interface MimeGuardOptions {
   maxFileSize?: number | undefined;
   /** Per-type limits in bytes (`{ pdf: 20_000_000 }`); text types default to 1 MiB. */
   maxFileSizeByType?: Readonly<Record<string, number>> | undefined;
-  /** Most files in one request. Default 10. */
+  /** Most files in one request. Default 1. */
   maxFiles?: number | undefined;
   /** Refuse when the declared `Content-Type` names another type. Default true. */
   checkDeclaredType?: boolean | undefined;
@@ -70,8 +55,11 @@ export interface MimeGuardOptions {
 
 /** Facts about one uploaded file that come from the request, never trusted for the verdict. */
 export interface UploadMeta {
-  /** Client-supplied name; checked, kept as metadata only. */
-  filename?: string | undefined;
+  /**
+   * Client-supplied name; checked, kept as metadata only. Raw bytes, or a string a parser decoded
+   * as latin1, are read as UTF-8 (see `decodeFilename`).
+   */
+  filename?: string | Uint8Array | undefined;
   /** Client-declared `Content-Type` of the part. */
   declaredType?: string | undefined;
   /** Form field name. */
@@ -83,6 +71,12 @@ export interface UploadMeta {
    * a `truncated` property (busboy, @fastify/multipart) are read without it.
    */
   isTruncated?: (() => boolean) | undefined;
+  /**
+   * Takes over `upload_stored`: the guard hands the publication to this function instead of
+   * publishing when the file is through (an upload session publishes once the request's every
+   * file is stored, so a refused request never reports a stored file).
+   */
+  deferStoredEvent?: ((publish: () => void) => void) | undefined;
   /** Context copied onto the published events. */
   userId?: string | undefined;
   clientAddress?: string | undefined;
@@ -95,6 +89,7 @@ export interface AcceptedUpload<C> {
   readonly type: DetectedType;
   /** Random name with the canonical extension: store under this, never the client's name. */
   readonly storageName: string;
+  /** The client's name, decoded as UTF-8 (metadata only: escape it before showing it). */
   readonly filename: string | undefined;
   readonly declaredType: string | undefined;
   readonly field: string | undefined;
@@ -135,17 +130,6 @@ export interface MimeGuard {
   readonly maxFiles: number;
   /** Size limit for a type id. */
   limitFor(typeId: string): number;
-}
-
-interface Rejection {
-  code: MimeGuardErrorCode;
-  detail: string;
-  type?: DetectedType | undefined;
-  extensions?: Record<string, unknown> | undefined;
-}
-
-function mediaTypeEssence(value: string | undefined): string {
-  return (value ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 function resolveAllow(allow: readonly string[]): string[] {
@@ -205,7 +189,7 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
   const largestLimit = Math.max(...allowIds.map(limitFor));
 
   const reject = (r: Rejection, meta: UploadMeta, bytesRead: number): RejectedUpload => {
-    const name = meta.filename === undefined ? undefined : escapeFilename(meta.filename);
+    const name = meta.filename === undefined ? undefined : escapeFilename(decodeFilename(meta.filename));
     const extensions: Record<string, unknown> = { ...r.extensions };
     if (name !== undefined) extensions.filename = name;
     if (meta.index !== undefined) extensions.fileIndex = meta.index;
@@ -244,141 +228,49 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
     });
   }
 
-  /** Names the type of a head: file-type first, then the text sniff for what it cannot see. */
-  async function detect(
-    head: Uint8Array,
-    meta: UploadMeta,
-    ext: string | undefined,
-  ): Promise<DetectedType | undefined> {
-    let found: { ext: string; mime: string } | undefined;
-    try {
-      found = await fileTypeFromBuffer(head);
-    } catch {
-      // A head crafted to break a detector is simply not a type we recognise.
-      found = undefined;
-    }
-    if (found && found.ext !== 'xml') return describeType(found.ext, found.mime);
-    const kind = sniffText(head);
-    switch (kind) {
-      case 'binary':
-        return undefined;
-      case 'script':
-        return describeType('script');
-      case 'text': {
-        // CSV and plain text share their bytes; the name or declared type picks the stricter reading.
-        const declared = mediaTypeEssence(meta.declaredType);
-        return ext === 'csv' || declared === 'text/csv' ? describeType('csv') : describeType('txt');
-      }
-      default:
-        return describeType(kind);
-    }
-  }
-
-  /** Checks that need only the name, the declared type and the detected type. */
-  function checkClaims(
-    type: DetectedType,
-    meta: UploadMeta,
-    extensions: readonly string[],
-  ): Rejection | undefined {
-    const last = extensions.at(-1);
-    if (checkExtension && last !== undefined && !extensionsOf(type.id).includes(last)) {
-      return {
-        code: 'ERR_MIME_MISMATCH',
-        detail: `the file name says .${escapeFilename(last, 16)} but the content is ${type.mime}`,
-        type,
-      };
-    }
-    const declared = mediaTypeEssence(meta.declaredType);
-    // Clients send octet-stream when they do not know: that claims nothing.
-    if (checkDeclared && declared !== '' && declared !== 'application/octet-stream') {
-      if (declared !== type.mime && !mediaTypesOf(type.id).includes(declared)) {
-        return {
-          code: 'ERR_MIME_MISMATCH',
-          detail: `declared as ${escapeFilename(declared, 64)} but the content is ${type.mime}`,
-          type,
-        };
-      }
-    }
-    return undefined;
-  }
-
-  /** Content checks on bytes: the whole file for text types, the head for binary images. */
-  function checkContent(type: DetectedType, bytes: Uint8Array): Rejection | undefined {
-    if (type.id === 'svg') {
-      const problem = findSvgProblem(decodeHead(bytes));
-      if (problem) return { code: 'ERR_MIME_UNSAFE_CONTENT', detail: `SVG refused: ${problem}`, type };
-    } else if (type.id === 'csv') {
-      const line = findCsvFormula(decodeHead(bytes));
-      if (line !== undefined) {
-        return { code: 'ERR_MIME_UNSAFE_CONTENT', detail: `CSV cell starts a formula on line ${line}`, type };
-      }
-    } else if (type.category === 'image' && containsStrongMarkup(bytes)) {
-      // An image whose head carries HTML is a polyglot aimed at content sniffing (GIFAR-style).
-      return { code: 'ERR_MIME_UNSAFE_CONTENT', detail: 'image carries HTML or script markup', type };
-    }
-    return undefined;
-  }
-
   async function inspect<S extends UploadSource>(
     source: S,
     meta: UploadMeta = {},
   ): Promise<UploadDecision<Replay<S>>> {
-    const node = isNodeReadable(source) ? source : undefined;
-    const reader = !node && isWebStream(source) ? source.getReader() : undefined;
+    const reader = readerFor(source, () => meta.isTruncated?.() === true);
     const refuse = (r: Rejection, bytesRead: number): RejectedUpload => {
-      if (node) drain(node);
-      else if (reader) reader.cancel().catch(() => {});
+      reader.discard();
       return reject(r, meta, bytesRead);
     };
-    const truncated = () =>
-      meta.isTruncated?.() === true ||
-      (node !== undefined && (node as { truncated?: unknown }).truncated === true);
     const sourceError = (error: unknown) =>
       new InputError('ERR_INPUT_INVALID', 'the upload stream failed before the file was complete', {
         cause: error,
       });
+    const truncatedRejection = (type?: DetectedType): Rejection => ({
+      code: 'ERR_MIME_TRUNCATED',
+      detail: 'the file was cut at the size limit',
+      type,
+    });
 
     if (meta.index !== undefined && meta.index >= maxFiles) {
-      return refuse({ code: 'ERR_MIME_TOO_MANY_FILES', detail: `at most ${maxFiles} files per request` }, 0);
+      const detail = maxFiles === 1 ? 'one file per request' : `at most ${maxFiles} files per request`;
+      return refuse({ code: 'ERR_MIME_TOO_MANY_FILES', detail }, 0);
     }
-    const name = meta.filename === undefined ? undefined : inspectFilename(meta.filename);
+    const filename = meta.filename === undefined ? undefined : decodeFilename(meta.filename);
+    const name = filename === undefined ? undefined : inspectFilename(filename);
     if (name?.problem) {
       return refuse({ code: 'ERR_MIME_BAD_FILENAME', detail: `file name refused: ${name.problem}` }, 0);
     }
 
-    let peeked: Peeked;
-    let knownSize: number | undefined;
+    let head: Head;
     try {
-      if (node) peeked = await peekNode(node, sampleSize);
-      else if (reader) peeked = await peekWeb(reader, sampleSize);
-      else if (source instanceof Uint8Array) {
-        peeked = { chunks: [source], total: source.length, ended: true };
-      } else {
-        const blob = source as Blob;
-        const head = new Uint8Array(await blob.slice(0, sampleSize).arrayBuffer());
-        peeked = { chunks: [head], total: head.length, ended: blob.size <= sampleSize };
-        knownSize = blob.size;
-      }
+      head = await reader.peek(sampleSize);
     } catch (error) {
-      if (node) drain(node);
       throw sourceError(error);
     }
-    if (peeked.ended) knownSize = peeked.total;
-    // Bytes pulled from the source to decide: a stream's chunks so far, or the head of bytes in memory.
-    const bytesRead = node || reader ? peeked.total : Math.min(peeked.total, sampleSize);
+    if (head.ended && reader.truncated()) return refuse(truncatedRejection(), head.bytesRead);
+    if (head.knownSize === 0) return refuse({ code: 'ERR_MIME_EMPTY', detail: 'the file has no content' }, 0);
 
-    if (peeked.ended && truncated()) {
-      return refuse({ code: 'ERR_MIME_TRUNCATED', detail: 'the file was cut at the size limit' }, bytesRead);
-    }
-    if (knownSize === 0) return refuse({ code: 'ERR_MIME_EMPTY', detail: 'the file has no content' }, 0);
-
-    const headAll = concat(peeked.chunks, peeked.total);
-    const head = headAll.length > sampleSize ? headAll.subarray(0, sampleSize) : headAll;
-    const type = await detect(head, meta, name?.extensions.at(-1));
+    const type = await detectType(head.sample, meta.declaredType, name?.extensions.at(-1));
     if (type?.category === 'executable') {
       return refuse(
         { code: 'ERR_MIME_EXECUTABLE', detail: `${type.mime} content is never accepted`, type },
-        bytesRead,
+        head.bytesRead,
       );
     }
     // An animated PNG is a PNG to every browser: allowing `png` allows it.
@@ -393,11 +285,14 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
           type,
           extensions: { allowed: allowedList },
         },
-        bytesRead,
+        head.bytesRead,
       );
     }
-    const claims = checkClaims(type, meta, name?.extensions ?? []);
-    if (claims) return refuse(claims, bytesRead);
+    const claims = checkClaims(type, meta.declaredType, name?.extensions ?? [], {
+      checkExtension,
+      checkDeclared,
+    });
+    if (claims) return refuse(claims, head.bytesRead);
 
     const limit = limitFor(type.id);
     const tooLarge: Rejection = {
@@ -406,66 +301,53 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
       type,
       extensions: { limit },
     };
-    if ((knownSize ?? peeked.total) > limit) return refuse(tooLarge, bytesRead);
+    if ((head.knownSize ?? head.total) > limit) return refuse(tooLarge, head.bytesRead);
 
     const storageName = safeStorageName(type);
+    const stored = (size: number) => {
+      const publish = () => publishStored(type, storageName, size, meta);
+      if (meta.deferStoredEvent) meta.deferStoredEvent(publish);
+      else publish();
+    };
     const accepted = (
-      content: unknown,
+      content: Replay<S>,
       size: number | undefined,
       read: number,
     ): AcceptedUpload<Replay<S>> => ({
       ok: true,
       type,
       storageName,
-      filename: meta.filename,
+      filename,
       declaredType: meta.declaredType,
       field: meta.field,
       size,
       bytesRead: read,
-      content: content as Replay<S>,
+      content,
     });
 
     // Text types are scanned whole: a script after the first 4 KB is still a script.
     if (type.category === 'text') {
       let whole: Uint8Array | undefined;
       try {
-        if (node) whole = await readRestNode(node, peeked, limit);
-        else if (reader) whole = await readRestWeb(reader, peeked, limit);
-        else if (source instanceof Uint8Array) whole = source;
-        else whole = new Uint8Array(await (source as Blob).arrayBuffer());
+        whole = await reader.readWhole(head, limit);
       } catch (error) {
         throw sourceError(error);
       }
       if (whole === undefined) return refuse(tooLarge, limit);
-      if (truncated()) {
-        return refuse(
-          { code: 'ERR_MIME_TRUNCATED', detail: 'the file was cut at the size limit', type },
-          whole.length,
-        );
-      }
+      if (reader.truncated()) return refuse(truncatedRejection(type), whole.length);
       if (whole.length === 0) return refuse({ code: 'ERR_MIME_EMPTY', detail: 'the file has no content' }, 0);
       const unsafe = checkContent(type, whole);
       if (unsafe) return refuse(unsafe, whole.length);
-      publishStored(type, storageName, whole.length, meta);
-      const content = node
-        ? Readable.from([whole], { objectMode: false })
-        : reader
-          ? new ReadableStream<Uint8Array>({
-              start(c) {
-                c.enqueue(whole);
-                c.close();
-              },
-            })
-          : source;
-      return accepted(content, whole.length, whole.length);
+      stored(whole.length);
+      return accepted(reader.replayWhole(whole), whole.length, whole.length);
     }
 
-    const unsafe = checkContent(type, head);
-    if (unsafe) return refuse(unsafe, bytesRead);
+    const unsafe = checkContent(type, head.sample);
+    if (unsafe) return refuse(unsafe, head.bytesRead);
 
-    if (!node && !reader) {
-      publishStored(type, storageName, knownSize ?? peeked.total, meta);
-      return accepted(source, knownSize, bytesRead);
+    if (!reader.streaming) {
+      stored(head.knownSize ?? head.total);
+      return accepted(source as Replay<S>, head.knownSize, head.bytesRead);
     }
     let failed = false;
     const checks: ReplayChecks = {
@@ -475,29 +357,17 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
         return reject(tooLarge, meta, total).error;
       },
       onEnd(total) {
-        if (truncated()) {
+        if (reader.truncated()) {
           failed = true;
-          return reject(
-            { code: 'ERR_MIME_TRUNCATED', detail: 'the file was cut at the size limit', type },
-            meta,
-            total,
-          ).error;
+          return reject(truncatedRejection(type), meta, total).error;
         }
-        if (!failed) publishStored(type, storageName, total, meta);
+        if (!failed) stored(total);
         return undefined;
       },
       onSourceError: sourceError,
     };
-    const content = node ? replayNode(node, peeked, checks) : replayWeb(reader!, peeked, checks);
-    return accepted(content, peeked.ended ? peeked.total : undefined, bytesRead);
+    return accepted(reader.replay(head, checks), head.ended ? head.total : undefined, head.bytesRead);
   }
 
   return { inspect, allowedTypes, maxFileSize: largestLimit, maxFiles, limitFor };
-}
-
-// Markup with no business in an image head; long enough that compressed pixels never match by chance.
-const STRONG_MARKUP = /<(?:script|html|!doctype html|iframe|body|svg|\?php)[\s>/]/i;
-
-function containsStrongMarkup(bytes: Uint8Array): boolean {
-  return STRONG_MARKUP.test(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
 }

@@ -1,6 +1,7 @@
 export { isMimeGuardError, MimeGuardError, type MimeGuardErrorCode } from './errors.js';
 export {
   contentDisposition,
+  decodeFilename,
   escapeFilename,
   type FilenameInfo,
   type FilenameProblem,
@@ -20,6 +21,12 @@ export {
   type UploadDecision,
   type UploadMeta,
 } from './guard.js';
+export {
+  guardMultipart,
+  isMultipartForm,
+  type MultipartOptions,
+  type MultipartResult,
+} from './multipart.js';
 export { type ServingOptions, servingHeaders } from './serving.js';
 export {
   createUploadSession,

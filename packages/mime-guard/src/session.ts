@@ -1,3 +1,4 @@
+import { InputError } from '@portcullis/core';
 import type { AcceptedUpload, MimeGuard, UploadMeta } from './guard.js';
 import { drain, isNodeReadable, isWebStream, type Replay, type UploadSource } from './source.js';
 import type { DetectedType } from './types.js';
@@ -9,8 +10,22 @@ export interface UploadSessionOptions<S extends UploadSource, R> {
    * `file.storageName`. If the content stream fails (the file grew past its limit), reject.
    */
   store: (file: AcceptedUpload<Replay<S>>) => Promise<R>;
-  /** Removes a stored file when a later file of the same request is refused (all or nothing). */
+  /**
+   * Removes a stored file when the request fails after it was stored: a later file refused, the
+   * request aborted ({@link UploadSession.abort}), or `commit` failing. Without it a failed
+   * multi-file request can leave files behind: pass it whenever `maxFiles` is above 1.
+   */
   remove?: ((stored: StoredUpload<R>) => Promise<void>) | undefined;
+  /**
+   * Called once every file is stored and the request has not failed, before `finish` resolves:
+   * move staged files into place, write database rows... If it throws, every file is removed.
+   */
+  commit?: ((stored: readonly StoredUpload<R>[]) => Promise<void>) | undefined;
+  /**
+   * Form fields that may carry files. A file in any other field fails the request with 400
+   * `ERR_INPUT_INVALID` (and is never stored). Default: any field.
+   */
+  fields?: readonly string[] | undefined;
   /** Event context (user, client address, request id) copied onto every file's events. */
   context?: Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'> | undefined;
 }
@@ -34,15 +49,24 @@ export interface UploadSession<S extends UploadSource, R> {
    */
   add(source: S, meta?: Omit<UploadMeta, 'index'>): Promise<void>;
   /**
-   * Waits for every file. Resolves with the stored files, or removes them and throws the first
-   * refusal (a `MimeGuardError`) or the first other failure.
+   * Fails the request from outside (the parser hit its own limit, the client went away): files
+   * still arriving are drained, and {@link UploadSession.finish} removes what was stored and
+   * throws `error` (unless a file was refused first).
+   */
+  abort(error: unknown): void;
+  /**
+   * Waits for every file. One request, one outcome: resolves with every stored file (after
+   * `commit`, then `upload_stored` is published for each), or removes them all and throws the
+   * first refusal (a `MimeGuardError`) or the first other failure, publishing no `upload_stored`.
    */
   finish(): Promise<StoredUpload<R>[]>;
 }
 
 /**
  * The per-request orchestration every adapter shares: file numbering for the count limit,
- * first-refusal-wins, draining of every later file, all-or-nothing storage.
+ * first-refusal-wins, draining of every later file, all-or-nothing storage (stage with `store`,
+ * then `commit`, or `remove` everything), and `upload_stored` published only for a request
+ * whose every file was stored.
  *
  * @example
  * ```ts
@@ -61,15 +85,27 @@ export function createUploadSession<S extends UploadSource, R>(
   let failure: { error: unknown } | undefined;
   const stored: StoredUpload<R>[] = [];
   const pending: Promise<void>[] = [];
+  const storedEvents: Array<() => void> = [];
+  const fields = options.fields === undefined ? undefined : new Set(options.fields);
 
   async function handle(source: S, meta: UploadMeta): Promise<void> {
     if (failure) {
       drain(source);
       return;
     }
+    if (fields !== undefined && (meta.field === undefined || !fields.has(meta.field))) {
+      drain(source);
+      failure = {
+        error: new InputError('ERR_INPUT_INVALID', `files are accepted in ${[...fields].join(', ')} only`),
+      };
+      return;
+    }
     let content: unknown;
     try {
-      const decision = await guard.inspect(source, meta);
+      const decision = await guard.inspect(source, {
+        ...meta,
+        deferStoredEvent: (publish) => storedEvents.push(publish),
+      });
       if (!decision.ok) {
         failure ??= { error: decision.error };
         return;
@@ -102,9 +138,22 @@ export function createUploadSession<S extends UploadSource, R>(
       pending.push(task);
       return task;
     },
+    abort(error) {
+      failure ??= { error };
+    },
     async finish() {
       await Promise.all(pending);
-      if (!failure) return stored;
+      if (!failure && options.commit) {
+        try {
+          await options.commit(stored);
+        } catch (error) {
+          failure = { error };
+        }
+      }
+      if (!failure) {
+        for (const publish of storedEvents) publish();
+        return stored;
+      }
       if (options.remove) await Promise.allSettled(stored.map((s) => options.remove!(s)));
       throw failure.error;
     },

@@ -86,7 +86,16 @@ export const UPLOAD_SCENARIOS: readonly Scenario[] = [
     expect: { status: 200, stored: ['png'], fields: { title: 'holiday' } },
   },
   {
+    name: 'refuses a second file by default (one file per request), storing neither',
+    parts: [
+      { field: 'a', filename: 'a.png', type: 'image/png', data: f.png() },
+      { field: 'b', filename: 'b.png', type: 'image/png', data: f.png() },
+    ],
+    expect: { status: 413, code: 'ERR_MIME_TOO_MANY_FILES', stored: [] },
+  },
+  {
     name: 'stores several files of allowed types in order',
+    guard: { maxFiles: 3 },
     parts: [
       { field: 'a', filename: 'a.jpg', type: 'image/jpeg', data: f.jpg() },
       { field: 'b', filename: 'b.pdf', type: 'application/pdf', data: f.pdf() },
@@ -164,6 +173,7 @@ export const UPLOAD_SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'refuses the whole request when a later file is bad, removing the good one already stored',
+    guard: { maxFiles: 3 },
     parts: [
       { field: 'a', filename: 'a.png', type: 'image/png', data: f.png() },
       { field: 'b', filename: 'b.png', type: 'image/png', data: f.elf() },

@@ -7,7 +7,7 @@ import * as f from './fixtures.js';
 describe('createUploadSession', () => {
   it('stores every accepted file in order under its storage name', async () => {
     const disk = new Map<string, Buffer>();
-    const session = createUploadSession<Readable, string>(createMimeGuard(), {
+    const session = createUploadSession<Readable, string>(createMimeGuard({ maxFiles: 2 }), {
       store: async (file) => {
         disk.set(file.storageName, await buffer(file.content));
         return `/uploads/${file.storageName}`;
@@ -25,7 +25,7 @@ describe('createUploadSession', () => {
 
   it('throws the first refusal and removes what was already stored (all or nothing)', async () => {
     const removed: string[] = [];
-    const session = createUploadSession<Uint8Array, string>(createMimeGuard(), {
+    const session = createUploadSession<Uint8Array, string>(createMimeGuard({ maxFiles: 3 }), {
       store: async (file) => file.storageName,
       remove: async (s: StoredUpload<string>) => {
         removed.push(s.stored);

@@ -28,6 +28,7 @@ export class PasswordPolicyError extends PasswordError {
     options: Omit<PortcullisErrorOptions, 'extensions'> = {},
   ) {
     super('ERR_PASSWORD_POLICY', 422, 'The password does not meet the policy', {
+      detail: policyDetail(failures),
       ...options,
       extensions: { failures: failures.map((f) => ({ code: f.code, params: f.params, message: f.message })) },
     });
@@ -36,13 +37,22 @@ export class PasswordPolicyError extends PasswordError {
   }
 }
 
+/** The failures' own (localised) messages, one sentence each: the fix, in the client's words. */
+function policyDetail(failures: readonly PasswordFailure[]): string {
+  if (failures.length === 0) return 'The password does not meet the policy.';
+  return failures.map((f) => f.message).join(' ');
+}
+
 /**
  * A reset token that is malformed, unknown, expired or already used. One code and one message
  * for all four, so the answer never tells which (OWASP Forgot Password Cheat Sheet).
  */
 export class ResetTokenError extends PasswordError {
   constructor(options: PortcullisErrorOptions = {}) {
-    super('ERR_PASSWORD_RESET_INVALID', 400, 'The reset link is invalid or has expired', options);
+    super('ERR_PASSWORD_RESET_INVALID', 400, 'The reset link is invalid or has expired', {
+      detail: 'A reset link works once and for a limited time; request a new one.',
+      ...options,
+    });
     this.name = 'ResetTokenError';
   }
 }

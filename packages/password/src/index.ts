@@ -86,6 +86,12 @@ export {
   type UserTokenRevoker,
 } from './reset.js';
 export {
+  createMemoryResetLimiter,
+  DEFAULT_RESET_PER_ACCOUNT,
+  DEFAULT_RESET_PER_IP,
+  type MemoryResetLimiterOptions,
+} from './reset-throttle.js';
+export {
   hashVerifier,
   type MintedResetToken,
   mintResetToken,

@@ -37,6 +37,8 @@ const en: PasswordCatalog = {
   failures: {
     too_short: (p) => `Use at least ${p.min} characters (this one has ${p.length}).`,
     too_long: (p) => `Use at most ${p.max} characters.`,
+    invisible_character: (p) =>
+      `Remove the invisible character ${p.codePoint} (it cannot be seen or typed reliably).`,
     missing_upper: () => 'Add an upper-case letter.',
     missing_lower: () => 'Add a lower-case letter.',
     missing_digit: () => 'Add a digit.',
@@ -72,6 +74,8 @@ const fr: PasswordCatalog = {
   failures: {
     too_short: (p) => `Utilisez au moins ${p.min} caractères (celui-ci en a ${p.length}).`,
     too_long: (p) => `Utilisez au plus ${p.max} caractères.`,
+    invisible_character: (p) =>
+      `Retirez le caractère invisible ${p.codePoint} (il ne se voit pas et ne se tape pas de façon fiable).`,
     missing_upper: () => 'Ajoutez une lettre majuscule.',
     missing_lower: () => 'Ajoutez une lettre minuscule.',
     missing_digit: () => 'Ajoutez un chiffre.',

@@ -4,6 +4,7 @@ import { ConfigError } from '@portcullis/core';
 export type PasswordFailureCode =
   | 'too_short'
   | 'too_long'
+  | 'invisible_character'
   | 'missing_upper'
   | 'missing_lower'
   | 'missing_digit'

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { taggedSelector } from '@portcullis/core';
 
 /** Bytes of the selector (lookup key; not secret on its own). */
 const SELECTOR_BYTES = 16;
@@ -26,9 +27,13 @@ export function hashVerifier(verifier: string): string {
   return createHash('sha256').update(verifier, 'utf8').digest('hex');
 }
 
-/** Mints a `selector.verifier` token (base64url halves). */
-export function mintResetToken(): MintedResetToken {
-  const selector = randomBytes(SELECTOR_BYTES).toString('base64url');
+/**
+ * Mints a `selector.verifier` token (base64url halves) for `userId`. The selector starts with
+ * the user's shard tag (see `taggedSelector`) and 13 random bytes follow, so its length is
+ * unchanged and a sharded store keeps the token on the user's shard.
+ */
+export function mintResetToken(userId: string): MintedResetToken {
+  const selector = taggedSelector(userId, randomBytes(SELECTOR_BYTES - 3).toString('base64url'));
   const verifier = randomBytes(VERIFIER_BYTES).toString('base64url');
   return { token: `${selector}.${verifier}`, selector, verifierHash: hashVerifier(verifier) };
 }

@@ -4,6 +4,7 @@ import {
   type Clock,
   ConfigError,
   createClientAddressResolver,
+  createStoreHealth,
   type EventBus,
   InputError,
   type ResetTokenStore,
@@ -12,9 +13,14 @@ import {
 } from '@portcullis/core';
 import { PasswordPolicyError, ResetThrottledError, ResetTokenError } from './errors.js';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from './hash.js';
-import { DEFAULT_RESET_TEMPLATES, type Mailer, type ResetMailTemplate } from './mailer.js';
+import { DEFAULT_RESET_TEMPLATES, type Mailer, type MailMessage, type ResetMailTemplate } from './mailer.js';
 import { createMemoryResetTokenStore } from './memory-reset-token-store.js';
 import { type PasswordLocale, pickLocale } from './messages.js';
+import {
+  createMemoryResetLimiter,
+  DEFAULT_RESET_PER_ACCOUNT,
+  DEFAULT_RESET_PER_IP,
+} from './reset-throttle.js';
 import { mintResetToken, parseResetToken, verifierMatches } from './reset-token.js';
 import type { PasswordCheckResult, PasswordValidator } from './validator.js';
 
@@ -60,10 +66,18 @@ export interface PasswordResetOptions {
   store?: ResetTokenStore | undefined;
   /** Token lifetime in ms. Default 30 minutes (OWASP Forgot Password Cheat Sheet: short-lived). */
   tokenTtlMs?: number | undefined;
-  /** Limiter keyed by client address (`ip:<addr>`). */
-  perIpLimiter?: ResetRateLimiter | undefined;
-  /** Limiter keyed by the lower-cased address typed (`account:<email>`), the same whether or not it exists. */
-  perAccountLimiter?: ResetRateLimiter | undefined;
+  /**
+   * Limiter keyed by client address (`ip:<addr>`); a refusal is 429 `ERR_PASSWORD_RESET_THROTTLED`
+   * (it is about the requester). Default: 10 per 15 min in memory (one process); `false`: none.
+   */
+  perIpLimiter?: ResetRateLimiter | false | undefined;
+  /**
+   * Limiter keyed by the lower-cased address typed (`account:<email>`), the same whether or not
+   * it exists. A refusal answers the same 202 and mails nobody (it is about the target: the
+   * requester learns nothing, and the owner's mailbox is not flooded). Default: 3 per hour in
+   * memory (one process); `false`: none.
+   */
+  perAccountLimiter?: ResetRateLimiter | false | undefined;
   /** Log-out-everywhere on completion. Strongly recommended; absent, existing sessions survive the reset. */
   revoker?: UserTokenRevoker | undefined;
   events?: EventBus | undefined;
@@ -114,8 +128,9 @@ export type ResetConfirmResult =
 export interface PasswordReset {
   /**
    * Accepts a reset request. Always resolves to the same 202 body whether or not the account
-   * exists; lookup, token and mail run off the request path. Throws `ERR_PASSWORD_RESET_THROTTLED`
-   * (429) when a limiter refuses, `ERR_INPUT_INVALID` for a missing or absurd address.
+   * exists or its mails are throttled; lookup, token and mail run off the request path and do
+   * the same work either way. Throws `ERR_PASSWORD_RESET_THROTTLED` (429) when the per-address
+   * limiter refuses, `ERR_INPUT_INVALID` for a missing or absurd address.
    */
   request(input: ResetRequestInput): Promise<ResetRequestResult>;
   /**
@@ -132,6 +147,12 @@ const ACCEPTED: Record<PasswordLocale, string> = {
   en: 'If an account exists for this address, a reset link has been sent to it.',
   fr: 'Si un compte existe pour cette adresse, un lien de réinitialisation y a été envoyé.',
 };
+
+/** The user id of an unknown address's throw-away token (no account id can contain a NUL). */
+const NO_ACCOUNT = '\u0000no-account';
+
+/** The transport of an unknown address's mail: none. */
+const discard = async (_message: MailMessage): Promise<void> => {};
 
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets. */
 const MAX_EMAIL = 254;
@@ -185,6 +206,16 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
         'PortcullisWarning',
       ));
   const pending = new Set<Promise<void>>();
+  const perIp =
+    options.perIpLimiter === false
+      ? undefined
+      : (options.perIpLimiter ?? createMemoryResetLimiter({ ...DEFAULT_RESET_PER_IP, clock }));
+  const perAccount =
+    options.perAccountLimiter === false
+      ? undefined
+      : (options.perAccountLimiter ?? createMemoryResetLimiter({ ...DEFAULT_RESET_PER_ACCOUNT, clock }));
+  // The mail job has no caller to answer 503: its store failures are published and counted.
+  const storeHealth = createStoreHealth(events, 'password-reset');
 
   const linkFor = (token: string) => {
     const url = new URL(base.href);
@@ -192,18 +223,21 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
     return url.href;
   };
 
+  // The background job does the same work whether or not the account exists (lookup, token,
+  // store writes, mail rendering; only the send differs), so the event loop it shares with the
+  // requests being answered is busy for the same time either way (OWASP Forgot Password Cheat
+  // Sheet: consistent response time). An unknown address's token is written under a user id
+  // no account can have, so the next one voids it exactly as a known account's request voids
+  // the older link; its verifier never leaves the process, so it can never be confirmed.
   const job = async (email: string, locale: PasswordLocale, clientAddress: string) => {
     const user = await options.findUserByEmail(email);
-    if (!user) {
-      events?.publish({ name: 'authn_password_reset_fail', reason: 'unknown_account', clientAddress });
-      return;
-    }
-    const minted = mintResetToken();
+    const userId = user?.id ?? NO_ACCOUNT;
+    const minted = mintResetToken(userId);
     // One outstanding token per account: a new request voids the older links.
-    await store.deleteForUser(user.id);
+    await store.deleteForUser(userId);
     await store.save(
       minted.selector,
-      { userId: user.id, verifierHash: minted.verifierHash, expiresAt: clock.now() + ttl, locale },
+      { userId, verifierHash: minted.verifierHash, expiresAt: clock.now() + ttl, locale },
       ttl,
     );
     const mail = templates[locale]({
@@ -211,8 +245,12 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
       expiresInMinutes: Math.round(ttl / 60_000),
       appName,
     });
-    await options.mailer.send({ to: user.email, ...mail });
-    events?.publish({ name: 'authn_password_reset_requested', userId: user.id, clientAddress });
+    // The message is built either way; only the transport differs (a real send, or none).
+    if (user === undefined) await discard({ to: '', ...mail });
+    else await options.mailer.send({ to: user.email, ...mail });
+    if (user === undefined)
+      events?.publish({ name: 'authn_password_reset_fail', reason: 'unknown_account', clientAddress });
+    else events?.publish({ name: 'authn_password_reset_requested', userId: user.id, clientAddress });
   };
 
   return {
@@ -224,16 +262,18 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
       const email = raw.trim().toLowerCase();
       const client = resolve(input.client);
       const clientAddress = client.address;
-      for (const [limiter, key] of [
-        [options.perIpLimiter, `ip:${client.key}`],
-        [options.perAccountLimiter, `account:${email}`],
-      ] as const) {
-        if (!limiter) continue;
-        const d = await limiter.consume(key);
+      const accepted: ResetRequestResult = { status: 202, body: { message: ACCEPTED[locale] } };
+      if (perIp !== undefined) {
+        const d = await perIp.consume(`ip:${client.key}`);
         if (!d.allowed) {
           events?.publish({ name: 'ratelimit_exceeded', clientAddress, resource: 'password_reset_request' });
           throw new ResetThrottledError(d.retryAfterMs ?? 60_000);
         }
+      }
+      if (perAccount !== undefined && !(await perAccount.consume(`account:${email}`)).allowed) {
+        // Same answer, no mail: the requester learns nothing and the owner is not flooded.
+        events?.publish({ name: 'ratelimit_exceeded', clientAddress, resource: 'password_reset_account' });
+        return accepted;
       }
       // Everything that depends on whether the account exists runs after the answer, so the
       // response cannot differ in status, body or timing (OWASP Forgot Password Cheat Sheet).
@@ -241,8 +281,10 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
         const p: Promise<void> = new Promise<void>((done) => {
           setImmediate(() => {
             job(email, locale, clientAddress)
+              .then(storeHealth.ok)
               .catch((e: unknown) => {
                 events?.publish({ name: 'authn_password_reset_fail', reason: 'job_failed', clientAddress });
+                storeHealth.failed(e);
                 onError(e);
               })
               .finally(() => {
@@ -255,7 +297,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
       } else {
         events?.publish({ name: 'authn_password_reset_fail', reason: 'queue_full', clientAddress });
       }
-      return { status: 202, body: { message: ACCEPTED[locale] } };
+      return accepted;
     },
 
     async confirm(input) {

@@ -30,6 +30,8 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
+const INVISIBLE = /\p{Cf}/u;
+
 /** Length in code points (an emoji is one character, not two UTF-16 units). */
 export function codePointLength(s: string): number {
   let n = 0;
@@ -61,6 +63,8 @@ export interface PasswordCheckResult {
   readonly suggestions: readonly PasswordSuggestionCode[];
   readonly checks: {
     readonly length: CheckOutcome;
+    /** No invisible format character (Unicode category Cf) is left after NFKC. */
+    readonly characters: CheckOutcome;
     readonly composition: CheckOutcome;
     readonly blocklist: CheckOutcome;
     readonly context: CheckOutcome;
@@ -173,6 +177,7 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
       failures.push({ code, params, message: failureMessage(code, params, locale) });
     const checks = {
       length: 'pass' as CheckOutcome,
+      characters: 'pass' as CheckOutcome,
       composition: 'skipped' as CheckOutcome,
       blocklist: 'skipped' as CheckOutcome,
       context: 'skipped' as CheckOutcome,
@@ -197,6 +202,16 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
       fail('too_short', { min, length });
       checks.length = 'fail';
       suggestions.add('use_longer');
+    }
+    // Format characters (U+200B, U+00AD, U+2060, U+FEFF, bidi controls: category Cf) survive
+    // NFKC, add length and zxcvbn entropy without adding guessing work (`pass\u200Bword...`
+    // scored as strong), and cannot be typed reliably on the next login. Refused rather than
+    // stripped: stripping would change what existing hashes were computed over.
+    const invisible = INVISIBLE.exec(normalized);
+    if (invisible !== null) {
+      const cp = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      fail('invisible_character', { codePoint: `U+${cp}` });
+      checks.characters = 'fail';
     }
     const c = policy.composition;
     if (c.upper || c.lower || c.digit || c.symbol) {

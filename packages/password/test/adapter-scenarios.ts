@@ -36,12 +36,16 @@ export function runPasswordScenarios(
     let app: RunningApp;
     let h: Harness;
     const limiter = countingLimiter(1000);
+    const accountLimiter = countingLimiter(1000);
     beforeAll(async () => {
-      h = createHarness({ perIpLimiter: limiter });
+      h = createHarness({ perIpLimiter: limiter, perAccountLimiter: accountLimiter });
       app = await start({ validator, reset: h.reset });
     });
     afterAll(() => app.close());
-    beforeEach(() => limiter.hits.clear());
+    beforeEach(() => {
+      limiter.hits.clear();
+      accountLimiter.hits.clear();
+    });
 
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(app.baseUrl + path, {
@@ -54,8 +58,13 @@ export function runPasswordScenarios(
       const res = await post('/signup', { email: 'new@example.com', password: 'abcdefgh' });
       expect(res.status).toBe(422);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const body = (await res.json()) as { code: string; failures: { code: string; message: string }[] };
+      const body = (await res.json()) as {
+        code: string;
+        detail: string;
+        failures: { code: string; message: string }[];
+      };
       expect(body.code).toBe('ERR_PASSWORD_POLICY');
+      expect(body.detail).toBe(body.failures.map((f) => f.message).join(' '));
       expect(body.failures.map((f) => f.code)).toEqual([
         'too_short',
         'missing_upper',

@@ -5,6 +5,8 @@ describe('@portcullis/password public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(password).sort()).toEqual([
       'BACKLOG_POLICY',
+      'DEFAULT_RESET_PER_ACCOUNT',
+      'DEFAULT_RESET_PER_IP',
       'DEFAULT_RESET_TEMPLATES',
       'DEFAULT_SCRYPT_PARAMS',
       'NIST_POLICY',
@@ -22,6 +24,7 @@ describe('@portcullis/password public surface', () => {
       'codePointLength',
       'createConsoleMailer',
       'createHibpBreachProvider',
+      'createMemoryResetLimiter',
       'createMemoryResetTokenStore',
       'createOfflineBreachProvider',
       'createPasswordReset',

@@ -1,7 +1,7 @@
 import { createManualClock } from '@portcullis/core';
+import { runResetTokenStoreContract } from '@portcullis/testing';
 import { describe, expect, it } from 'vitest';
 import { createMemoryResetTokenStore } from '../src/index.js';
-import { runResetTokenStoreContract } from './store-contract.js';
 
 runResetTokenStoreContract('memory', () => createMemoryResetTokenStore());
 

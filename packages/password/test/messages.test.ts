@@ -14,6 +14,7 @@ import {
 const FAILURES: PasswordFailureCode[] = [
   'too_short',
   'too_long',
+  'invisible_character',
   'missing_upper',
   'missing_lower',
   'missing_digit',
@@ -24,7 +25,7 @@ const FAILURES: PasswordFailureCode[] = [
   'breached',
   'breach_unavailable',
 ];
-const params = { min: 12, length: 3, max: 128, field: 'email', score: 1, minScore: 3 };
+const params = { min: 12, length: 3, max: 128, field: 'email', score: 1, minScore: 3, codePoint: 'U+200B' };
 
 describe('message catalogs', () => {
   it('have a non-empty message for every failure code in every locale, with every parameter filled in', () => {

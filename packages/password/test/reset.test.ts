@@ -89,14 +89,49 @@ describe('createPasswordReset: request', () => {
     });
   });
 
-  it('limits per account by the typed address, the same whether or not it exists', async () => {
+  it('limits per account by the typed address, the same whether or not it exists, with the same 202', async () => {
     const limiter = countingLimiter(1);
     const h = createHarness({ perAccountLimiter: limiter });
+    const first = await h.reset.request({ email: 'alice@example.com', client });
+    const again = await h.reset.request({ email: 'ALICE@example.com', client });
+    expect(again).toEqual(first);
     await h.reset.request({ email: 'nobody@example.com', client });
-    await expect(h.reset.request({ email: 'NOBODY@example.com', client })).rejects.toMatchObject({
+    expect(await h.reset.request({ email: 'NOBODY@example.com', client })).toEqual(first);
+    await h.reset.idle();
+    expect(h.mails).toHaveLength(1);
+    expect([...limiter.hits.keys()]).toEqual(['account:alice@example.com', 'account:nobody@example.com']);
+    expect(h.events.filter((e) => e.resource === 'password_reset_account')).toHaveLength(2);
+  });
+
+  it('throttles by default: 30 requests for one user send 3 mails, every answer the same 202', async () => {
+    const clock = createManualClock();
+    const h = createHarness({ clock, perIpLimiter: false });
+    const answers = new Set<string>();
+    for (let i = 0; i < 30; i++)
+      answers.add(
+        JSON.stringify(
+          await h.reset.request({
+            email: 'alice@example.com',
+            client: { ...client, remoteAddress: `198.51.100.${i}` },
+          }),
+        ),
+      );
+    expect([...answers]).toHaveLength(1);
+    await h.reset.idle();
+    expect(h.mails).toHaveLength(3);
+    clock.advance(60 * 60_000);
+    await h.reset.request({ email: 'alice@example.com', client });
+    await h.reset.idle();
+    expect(h.mails).toHaveLength(4);
+  });
+
+  it('throttles one client address by default: the 11th request in 15 minutes is 429', async () => {
+    const h = createHarness({ perAccountLimiter: false });
+    for (let i = 0; i < 10; i++) await h.reset.request({ email: `x${i}@example.com`, client });
+    await expect(h.reset.request({ email: 'x10@example.com', client })).rejects.toMatchObject({
+      code: 'ERR_PASSWORD_RESET_THROTTLED',
       status: 429,
     });
-    expect([...limiter.hits.keys()]).toEqual(['account:nobody@example.com']);
   });
 
   it('refuses a missing or oversized address with ERR_INPUT_INVALID', async () => {

@@ -21,6 +21,7 @@ describe('createPasswordValidator (backlog preset)', () => {
     expect(r.score).toBeGreaterThanOrEqual(3);
     expect(r.checks).toEqual({
       length: 'pass',
+      characters: 'pass',
       composition: 'pass',
       blocklist: 'pass',
       context: 'pass',
@@ -246,5 +247,49 @@ describe('resolvePolicy', () => {
 
   it('refuses an unknown preset', () => {
     expect(() => resolvePolicy('lax' as 'nist')).toThrow(/unknown preset/);
+  });
+});
+
+describe('invisible format characters (Unicode category Cf)', () => {
+  // Every Cf code point: U+00AD, U+200B..U+200F, U+2060.., U+FEFF, bidi controls, tags...
+  const CF: string[] = [];
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const ch = String.fromCodePoint(cp);
+    if (/\p{Cf}/u.test(ch)) CF.push(ch);
+  }
+
+  it('refuses pass\u200Bword123456789 like password123456789 (the zero-width space no longer scores)', () => {
+    expect(nist.validateSync('password123456789').ok).toBe(false);
+    const r = nist.validateSync('pass\u200Bword123456789');
+    expect(r.ok).toBe(false);
+    expect(r.checks.characters).toBe('fail');
+    expect(r.failures).toContainEqual(
+      expect.objectContaining({
+        code: 'invisible_character',
+        params: { codePoint: 'U+200B' },
+        message: 'Remove the invisible character U+200B (it cannot be seen or typed reliably).',
+      }),
+    );
+  });
+
+  it('refuses a strong password with any Cf character anywhere, in both presets (property)', () => {
+    expect(CF.length).toBeGreaterThan(150);
+    fc.assert(
+      fc.property(fc.constantFrom(...CF), fc.nat({ max: STRONG.length }), (ch, at) => {
+        const pw = STRONG.slice(0, at) + ch + STRONG.slice(at);
+        for (const v of [backlog, nist]) {
+          const r = v.validateSync(pw);
+          expect(r.ok).toBe(false);
+          expect(codes(r)).toContain('invisible_character');
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('still accepts visible non-ASCII passwords (accents, CJK, emoji without joiners)', () => {
+    for (const pw of ['Château-Tramway-Quiche-42', '紫の路面電車とキッシュ42', 'Violet🚋Tramway🥧Quiche42'])
+      expect(backlog.validateSync(pw).checks.characters).toBe('pass');
   });
 });

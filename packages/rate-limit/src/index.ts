@@ -1,5 +1,10 @@
 export { type AlgorithmState, consumeStep, emptyState, refundStep } from './algorithms.js';
-export { QUOTA_EXCEEDED_TYPE, type RateLimitErrorCode, RateLimitExceededError } from './errors.js';
+export {
+  QUOTA_EXCEEDED_TITLE,
+  QUOTA_EXCEEDED_TYPE,
+  type RateLimitErrorCode,
+  RateLimitExceededError,
+} from './errors.js';
 export { type HeaderRule, type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
 export {
   GUARD_KEY_PREFIX,
@@ -21,8 +26,10 @@ export {
 export {
   createLoginGuard,
   type LoginAttempt,
+  type LoginAttemptInput,
   type LoginGuard,
   type LoginGuardOptions,
+  type LoginLane,
   type LoginLimit,
   type SlowLaneOptions,
 } from './login-guard.js';

@@ -47,7 +47,8 @@ export interface StoreGuardOptions {
   /** Where `ratelimit_exceeded`, `sys_store_unavailable` and `sys_store_recovered` go. */
   events?: EventBus | undefined;
   /**
-   * Circuit breaker around the store (core's createCircuitBreaker), or `false` for none.
+   * Circuit breaker around the store (core's createCircuitBreaker), or `false` for none: one
+   * per failure domain the store names (`partitionOf`, e.g. each Redis Cluster shard).
    * Defaults: 3 consecutive failures open it, one probe after 5 s.
    */
   breaker?: { failureThreshold?: number | undefined; cooldownMs?: number | undefined } | false | undefined;
@@ -75,6 +76,7 @@ export interface StoreGuard {
   refund(key: string, quota: RateLimitQuota, cost: number): Promise<void>;
   /** Best effort, like refund. */
   reset(key: string): Promise<void>;
+  /** The breaker of the store's default domain (the only one unless the store has partitions). */
   readonly breaker: CircuitBreaker | undefined;
   readonly clock: Clock;
   readonly events: EventBus | undefined;
@@ -85,24 +87,43 @@ export function createStoreGuard(options: StoreGuardOptions = {}): StoreGuard {
   const clock = options.clock ?? options.context?.clock ?? systemClock;
   const store = options.store ?? createMemoryRateLimitStore({ clock });
   const events = options.events ?? options.context?.events;
-  const breaker =
-    options.breaker === false
-      ? undefined
-      : createCircuitBreaker({
-          failureThreshold: options.breaker?.failureThreshold,
-          cooldownMs: options.breaker?.cooldownMs,
-          clock,
-          onStateChange(to) {
-            if (to === 'open')
-              events?.publish({
-                name: 'sys_store_unavailable',
-                resource: 'rate-limit',
-                reason: 'ERR_STORE_UNAVAILABLE',
-              });
-            else if (to === 'closed')
-              events?.publish({ name: 'sys_store_recovered', resource: 'rate-limit' });
-          },
-        });
+  // One breaker per failure domain of the store (a Redis Cluster shard, see
+  // RateLimitStore.partitionOf): a dead shard opens only its own breaker, so keys on healthy
+  // shards keep exact shared counting. A store without partitions has one domain, ''.
+  const breakers = new Map<string, CircuitBreaker>();
+  const partitionOf = store.partitionOf?.bind(store);
+  const newBreaker = (partition: string) =>
+    createCircuitBreaker({
+      failureThreshold: options.breaker === false ? undefined : options.breaker?.failureThreshold,
+      cooldownMs: options.breaker === false ? undefined : options.breaker?.cooldownMs,
+      clock,
+      onStateChange(to) {
+        const attributes = partition === '' ? undefined : { partition };
+        if (to === 'open')
+          events?.publish({
+            name: 'sys_store_unavailable',
+            resource: 'rate-limit',
+            reason: 'ERR_STORE_UNAVAILABLE',
+            attributes,
+          });
+        else if (to === 'closed')
+          events?.publish({ name: 'sys_store_recovered', resource: 'rate-limit', attributes });
+      },
+    });
+  const breaker = options.breaker === false ? undefined : newBreaker('');
+  const breakerFor = (key: string): CircuitBreaker | undefined => {
+    if (breaker === undefined || partitionOf === undefined) return breaker;
+    const partition = partitionOf(key);
+    if (partition === undefined || partition === '') return breaker;
+    let b = breakers.get(partition);
+    if (b === undefined) {
+      // Shards are few; a store naming unboundedly many partitions shares the default breaker.
+      if (breakers.size >= 1024) return breaker;
+      b = newBreaker(partition);
+      breakers.set(partition, b);
+    }
+    return b;
+  };
   let fallback: RateLimitStore | undefined;
   const fallbackMax = options.fallbackMaxKeys ?? 10_000;
   const blockMax = options.blockCacheMaxKeys ?? 10_000;
@@ -163,6 +184,7 @@ export function createStoreGuard(options: StoreGuardOptions = {}): StoreGuard {
       }
     }
     let state: GuardedState;
+    const breaker = breakerFor(key);
     if (breaker !== undefined && !breaker.allow()) {
       state = await onFailure(
         new StoreError('ERR_STORE_UNAVAILABLE', 'circuit open: the rate-limit store failed repeatedly'),

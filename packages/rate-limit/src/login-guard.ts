@@ -25,7 +25,11 @@ export interface LoginLimit {
   windowMs: number;
 }
 
-/** The slow lane: per account, delay rather than lock. */
+/**
+ * The slow lane: per account, delay rather than lock, and only for clients the account has
+ * reason to distrust (OWASP "Slow Down Online Guessing Attacks with Device Cookies": lockouts
+ * and delays apply to untrusted clients, never to the owner's known ones).
+ */
 export interface SlowLaneOptions {
   /** Failures (from any address) before delays start. Default 3. */
   freeAttempts?: number | undefined;
@@ -35,6 +39,17 @@ export interface SlowLaneOptions {
   maxDelayMs?: number | undefined;
   /** How long failures are remembered. Default 1 h. */
   windowMs?: number | undefined;
+  /**
+   * An address with at most this many consecutive failures for the account is clean: it skips
+   * the delay (the owner's typo does not put them in the slow lane). Default 1.
+   */
+  cleanAddressFailures?: number | undefined;
+  /**
+   * Failures from clean addresses per account per `windowMs` that skip the delay; past it, clean
+   * addresses wait like the others, so fresh addresses cannot buy an attacker unlimited
+   * undelayed guesses. `0` turns the clean lane off. Default 10.
+   */
+  cleanLaneFailures?: number | undefined;
 }
 
 /** Options of {@link createLoginGuard}. */
@@ -61,10 +76,19 @@ export interface LoginSuccess {
   userId?: string | undefined;
 }
 
+/** Which way the slow lane let an attempt through. */
+export type LoginLane = 'trusted' | 'clean' | 'slow' | 'off';
+
 /** What every attempt carries. */
 interface LoginAttemptBase {
   /** Delay already waited by the slow lane before this attempt was let through. */
   readonly delayMs: number;
+  /**
+   * `trusted` (the caller vouched for the client), `clean` (an address without failures for the
+   * account, within the account's clean budget), `slow` (everything else: delayed once the
+   * account has `freeAttempts` failures) or `off` (no slow lane, or a refused attempt).
+   */
+  readonly lane: LoginLane;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -96,7 +120,19 @@ export interface LoginGuard {
    * Counts the attempt first (increment first, refund on success: parallel guesses cannot
    * all slip through a read-then-write gap), then waits the slow-lane delay if any.
    */
-  attempt(input: { username: string; client: ClientAddressInput | ClientAddress }): Promise<LoginAttempt>;
+  attempt(input: LoginAttemptInput): Promise<LoginAttempt>;
+}
+
+/** What {@link LoginGuard.attempt} needs. */
+export interface LoginAttemptInput {
+  username: string;
+  client: ClientAddressInput | ClientAddress;
+  /**
+   * The app recognised the client as one the account logged in from before (a valid device
+   * cookie, OWASP "Slow Down Online Guessing Attacks with Device Cookies"): no slow-lane delay,
+   * whatever the account's failures. The per-address limits still apply. Default false.
+   */
+  trustedClient?: boolean | undefined;
 }
 
 const DAY = 86_400_000;
@@ -106,7 +142,11 @@ const SLOW_LANE_CEILING = 1_000_000;
 /**
  * The brute-force kit for a login route: consecutive failures per username + address, failures
  * per address per day, and a per-account slow lane that delays instead of locking (a hard
- * lockout lets anyone lock a victim out; OWASP Blocking Brute Force Attacks).
+ * lockout lets anyone lock a victim out; OWASP Blocking Brute Force Attacks). The delay applies
+ * to untrusted clients only (OWASP "Slow Down Online Guessing Attacks with Device Cookies"): a
+ * client the app vouches for (`trustedClient`, e.g. a device cookie) and a clean address (no
+ * failures for the account, within a per-account budget) are not delayed, so an attacker's
+ * failures cannot slow the owner down. docs/rate-limit.md has the measured figures.
  *
  * @example
  * ```ts
@@ -132,10 +172,19 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
     limit: SLOW_LANE_CEILING,
     windowMs: slow?.windowMs ?? 3_600_000,
   };
+  const cleanAddress = slow?.cleanAddressFailures ?? 1;
+  const cq: RateLimitQuota = {
+    algorithm: 'fixed-window',
+    limit: slow?.cleanLaneFailures ?? 10,
+    windowMs: aq.windowMs,
+  };
   if (slow !== undefined) {
     validateQuota('login-account', aq);
+    if (cq.limit !== 0) validateQuota('login-account-clean', cq);
     if (!Number.isInteger(free) || free < 0)
       throw new ConfigError('slowLane.freeAttempts must be an integer >= 0');
+    if (!Number.isInteger(cleanAddress) || cleanAddress < 0)
+      throw new ConfigError('slowLane.cleanAddressFailures must be an integer >= 0');
     if (!(base >= 0 && maxDelay >= base))
       throw new ConfigError('slowLane delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
   }
@@ -152,7 +201,7 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
 
   return {
-    async attempt({ username, client }) {
+    async attempt({ username, client, trustedClient }) {
       const address = resolve(client);
       // Usernames are hashed into keys: a typed username is attacker input and may be a
       // password typed in the wrong field; it never reaches the store or the events in clear.
@@ -160,6 +209,7 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
       const uk = guardKey('login', 'ua', account, address.key);
       const ik = guardKey('login', 'ip', address.key);
       const ak = guardKey('login', 'acct', account);
+      const ck = guardKey('login', 'clean', account);
       const ctx = { onStoreFailure, clientAddress: address.address };
       const [u, i] = await Promise.all([
         guard.consume(uk, uq, 1, { ...ctx, rule: 'login-user-ip' }),
@@ -182,6 +232,7 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
         return {
           allowed: false,
           delayMs: 0,
+          lane: 'off',
           headers,
           error: new RateLimitExceededError(rule, state.retryAfterMs, headers),
           succeeded: async () => {},
@@ -189,10 +240,22 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
         };
       }
       let delayMs = 0;
+      let lane: LoginLane = 'off';
+      let cleanCounted = false;
       if (slow !== undefined) {
+        // The owner's correct password from a clean address must not wait for the attacker's
+        // failures; an attacker's own addresses turn unclean after `cleanAddressFailures`, and
+        // the clean lane has a budget per account so fresh addresses cannot replace the delay.
+        lane = 'slow';
+        if (trustedClient === true) lane = 'trusted';
+        else if (cq.limit > 0 && uq.limit - u.remaining - 1 <= cleanAddress) {
+          const c = await guard.consume(ck, cq, 1, { ...ctx, rule: 'login-account-clean' });
+          cleanCounted = c.allowed;
+          if (c.allowed && c.source === 'store') lane = 'clean';
+        }
         const a = await guard.consume(ak, aq, 1, { ...ctx, rule: 'login-account' });
         const priorFailures = aq.limit - a.remaining - 1;
-        if (a.source === 'store' && priorFailures >= free) {
+        if (lane === 'slow' && a.source === 'store' && priorFailures >= free) {
           delayMs = Math.min(maxDelay, base * 2 ** Math.min(30, priorFailures - free));
           guard.events?.publish({
             name: 'authn_login_throttled',
@@ -213,6 +276,7 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
       return {
         allowed: true,
         delayMs,
+        lane,
         headers,
         error: undefined,
         async succeeded(user) {
@@ -228,6 +292,7 @@ export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
             guard.reset(uk),
             guard.refund(ik, iq, 1),
             slow === undefined ? undefined : guard.refund(ak, aq, 1),
+            cleanCounted ? guard.refund(ck, cq, 1) : undefined,
           ]);
         },
         async failed() {

@@ -13,6 +13,7 @@ import {
   BACKLOG_ZONES,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
+  QUOTA_EXCEEDED_TITLE,
   QUOTA_EXCEEDED_TYPE,
   type RateLimitPolicy,
   type RateLimitPolicyOptions,
@@ -77,11 +78,19 @@ export const ADAPTER_SCENARIOS: readonly Scenario[] = [
         path: '/auth/login',
         status: 429,
         contentType: PROBLEM,
-        body: { type: QUOTA_EXCEEDED_TYPE, status: 429, code: 'ERR_RATELIMIT_EXCEEDED', rule: 'login' },
-        // Sliding window: the 5 hits weigh on the next minute too; a 6th fits 12 s into it.
+        body: {
+          type: QUOTA_EXCEEDED_TYPE,
+          title: QUOTA_EXCEEDED_TITLE,
+          status: 429,
+          code: 'ERR_RATELIMIT_EXCEEDED',
+          'violated-policies': ['login'],
+          rule: 'login',
+        },
+        // Sliding window: the 5 hits (all at once) are a window old in 60 s, and t says so (it
+        // said 72 before, above w=60).
         expectHeaders: {
-          'retry-after': '72',
-          ratelimit: '"login";r=0;t=72',
+          'retry-after': '60',
+          ratelimit: '"login";r=0;t=60',
           'ratelimit-policy': '"login";q=5;w=60',
         },
       },

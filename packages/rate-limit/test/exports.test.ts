@@ -7,6 +7,7 @@ describe('@portcullis/rate-limit public surface', () => {
       'BACKLOG_ZONES',
       'GUARD_KEY_PREFIX',
       'MAX_KEY_LENGTH',
+      'QUOTA_EXCEEDED_TITLE',
       'QUOTA_EXCEEDED_TYPE',
       'RateLimitExceededError',
       'compilePathPattern',

@@ -79,24 +79,54 @@ describe('createLoginGuard', () => {
     expect((await guard.attempt({ username: 'x', client: from('192.0.2.1') })).allowed).toBe(true);
   });
 
-  it('slows an attacked account down from any address instead of locking it', async () => {
+  it('slows the attacker’s addresses down, never the owner’s clean address (six wrong from each of two)', async () => {
     const { guard, from, slept, seen } = setup();
-    for (let i = 0; i < 7; i++) {
+    const lanes: string[] = [];
+    for (const ip of ['198.51.100.1', '198.51.100.2']) {
+      for (let i = 0; i < 6; i++) {
+        const a = await guard.attempt({ username: 'victim', client: from(ip) });
+        lanes.push(a.allowed ? a.lane : 'refused');
+        if (a.allowed) await a.failed();
+      }
+    }
+    // Each address is clean for its first two tries (a typo is not an attack), then slow.
+    expect(lanes).toEqual([
+      ...['clean', 'clean', 'slow', 'slow', 'slow', 'refused'],
+      ...['clean', 'clean', 'slow', 'slow', 'slow', 'refused'],
+    ]);
+    expect(slept).toEqual([500, 1000, 8000, 10_000, 10_000]);
+    expect(seen.filter((e) => e.name === 'authn_login_throttled')).toHaveLength(5);
+    // The owner's correct password from a fresh address is not delayed at all (was 8 s, then
+    // 10 s for an hour), every time.
+    for (let i = 0; i < 3; i++) {
+      const owner = await guard.attempt({ username: 'victim', client: from('203.0.113.5') });
+      expect(owner).toMatchObject({ allowed: true, delayMs: 0, lane: 'clean' });
+      await owner.succeeded();
+    }
+    // A client the app vouches for (a device cookie) is never delayed, even from a dirty address.
+    const known = await guard.attempt({
+      username: 'victim',
+      client: from('198.51.100.9'),
+      trustedClient: true,
+    });
+    expect(known).toMatchObject({ allowed: true, delayMs: 0, lane: 'trusted' });
+  });
+
+  it('spends the per-account clean budget: fresh addresses cannot replace the delay', async () => {
+    const { guard, from, slept } = setup({ slowLane: { cleanLaneFailures: 4, cleanAddressFailures: 0 } });
+    const lanes: string[] = [];
+    for (let i = 0; i < 8; i++) {
       const a = await guard.attempt({ username: 'victim', client: from(`198.51.100.${i}`) });
-      expect(a.allowed).toBe(true);
+      lanes.push(a.lane);
       await a.failed();
     }
-    expect(slept).toEqual([500, 1000, 2000, 4000]);
-    expect(seen.filter((e) => e.name === 'authn_login_throttled')).toHaveLength(4);
-    // The real owner still gets in (after a delay), from a fresh address.
-    const owner = await guard.attempt({ username: 'victim', client: from('203.0.113.5') });
-    expect(owner.allowed).toBe(true);
-    expect(owner.delayMs).toBe(8000);
+    expect(lanes).toEqual(['clean', 'clean', 'clean', 'clean', 'slow', 'slow', 'slow', 'slow']);
+    expect(slept).toEqual([1000, 2000, 4000, 8000]);
   });
 
   it('caps the slow-lane delay', async () => {
     const { guard, from, slept } = setup({
-      slowLane: { freeAttempts: 0, baseDelayMs: 100, maxDelayMs: 300 },
+      slowLane: { freeAttempts: 0, baseDelayMs: 100, maxDelayMs: 300, cleanLaneFailures: 0 },
     });
     for (let i = 0; i < 5; i++) await guard.attempt({ username: 'v', client: from(`198.51.100.${i}`) });
     expect(slept).toEqual([100, 200, 300, 300, 300]);

@@ -2,9 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RateLimitQuota } from '@portcullis/core';
 import { createManualClock } from '@portcullis/core';
+import { runRateLimitStoreContract } from '@portcullis/testing';
 import { describe, expect, it } from 'vitest';
 import { createMemoryRateLimitStore } from '../src/index.js';
-import { runRateLimitStoreContract } from './store-contract.js';
 
 runRateLimitStoreContract('createMemoryRateLimitStore', (clock) => createMemoryRateLimitStore({ clock }));
 

@@ -59,7 +59,7 @@ describe('createRateLimitPolicy', () => {
   it('sends draft-10 headers on every answer and a 429 problem on refusal', async () => {
     const { policy, clock } = setup();
     const first = await policy.check({ method: 'POST', path: '/auth/login', client: peer('192.0.2.1') });
-    expect(first.headers).toEqual({ 'RateLimit-Policy': '"login";q=5;w=60', RateLimit: '"login";r=4;t=59' });
+    expect(first.headers).toEqual({ 'RateLimit-Policy': '"login";q=5;w=60', RateLimit: '"login";r=4;t=60' });
     for (let i = 0; i < 4; i++)
       await policy.check({ method: 'POST', path: '/auth/login', client: peer('192.0.2.1') });
     clock.advance(17_000);
@@ -67,15 +67,37 @@ describe('createRateLimitPolicy', () => {
     expect(refused.allowed).toBe(false);
     expect(refused.headers.RateLimit).toMatch(/^"login";r=0;t=\d+$/);
     expect(refused.headers['Retry-After']).toBe(String(Math.ceil(refused.retryAfterMs / 1000)));
+    expect(refused.headers.RateLimit).toBe(`"login";r=0;t=${refused.headers['Retry-After']}`);
     const err = refused.error!;
     expect(err.status).toBe(429);
     expect(err.headers).toBe(refused.headers);
+    // draft-ietf-httpapi-ratelimit-headers-10 section 6.1: the registered title, and the violated
+    // policies named by the names they carry in RateLimit-Policy.
     expect(err.toProblem()).toMatchObject({
       type: QUOTA_EXCEEDED_TYPE,
+      title: 'Request cannot be satisfied as assigned quota has been exceeded',
       status: 429,
       code: 'ERR_RATELIMIT_EXCEEDED',
+      'violated-policies': ['login'],
       rule: 'login',
     });
+  });
+
+  it('a client that waits the t of an r=0 answer is admitted (the sliding-window t is the truth)', async () => {
+    // The finding: "login";r=0;t=40, a retry 40.5 s later got 429 with Retry-After: 12.
+    const { policy, clock } = setup();
+    const ask = () => policy.check({ method: 'POST', path: '/auth/login', client: peer('192.0.2.9') });
+    clock.advance(20_000);
+    let last = await ask();
+    for (let i = 0; i < 4; i++) last = await ask();
+    expect(last.allowed).toBe(true);
+    const t = Number(/;t=(\d+)$/.exec(last.headers.RateLimit!)![1]);
+    expect(last.headers.RateLimit).toBe(`"login";r=0;t=${t}`);
+    expect(t).toBeLessThanOrEqual(60);
+    clock.advance(t * 1000 - 1_000);
+    expect((await ask()).allowed).toBe(false);
+    clock.advance(1_000);
+    expect((await ask()).allowed).toBe(true);
   });
 
   it('counts per client address, and an untrusted peer cannot choose its address with X-Forwarded-For', async () => {

@@ -1,13 +1,18 @@
 export {
   type CreateRedisClientOptions,
+  type CreateRedisClusterOptions,
   createRedisClient,
+  createRedisCluster,
+  parseClusterNodes,
   type RedisClientLike,
-  waitForRedis,
+  type RedisClusterNode,
 } from './client.js';
+export { keySlot } from './key-slot.js';
 export {
   createRedisRateLimitStore,
   type RedisRateLimitStoreOptions,
 } from './rate-limit-store.js';
+export { checkRedis, type RedisConnection, type WaitForRedisOptions, waitForRedis } from './ready.js';
 export { createRedisResetTokenStore, type RedisResetTokenStoreOptions } from './reset-token-store.js';
 export {
   createScriptRunner,
@@ -16,6 +21,7 @@ export {
   runScript,
   type ScriptRunner,
   type ScriptRunnerOptions,
+  shardOf,
 } from './script.js';
 export {
   createRedisRefreshTokenStore,

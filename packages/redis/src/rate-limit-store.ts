@@ -1,16 +1,17 @@
 import type { CircuitBreaker, Clock, RateLimitQuota, RateLimitState, RateLimitStore } from '@portcullis/core';
-import { ConfigError } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
-import { createScriptRunner, defineScript } from './script.js';
+import { checkPrefix } from './key-layout.js';
+import { createScriptRunner, defineScript, shardOf } from './script.js';
 
 /**
  * One script for every decision: read the key's state, decide, write it back with its expiry,
  * all in one atomic step on one key (so it runs on Redis Cluster without hash tags). Time is
  * Redis `TIME`, so the clocks of the workers never matter. It mirrors
- * packages/rate-limit/src/algorithms.ts line for line; the shared store contract suite runs
- * against both. State: four doubles a, b, c, e (see AlgorithmState; e is the expiry in epoch
- * ms) packed in one 32-byte string, read with GET and written with SET PX (value and TTL in
- * one command). Packing beats string formatting by ~2 us of script time per decision.
+ * packages/rate-limit/src/algorithms.ts line for line (the exact reset and wait times too); the
+ * shared store contract suite runs against both. State: five doubles a, b, c, d, e (see
+ * AlgorithmState; e is the expiry in epoch ms) packed in one 40-byte string, read with GET and
+ * written with SET PX (value and TTL in one command). A 32-byte state of the previous release
+ * reads with d = 0. Packing beats string formatting by ~2 us of script time per decision.
  */
 const DECIDE = defineScript(`
 local key = KEYS[1]
@@ -26,96 +27,118 @@ else
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local EPS = 1e-9
-local a, b, c, e = 0, 0, 0, 0
+local TEPS = 1e-3
+local a, b, c, d, e = 0, 0, 0, 0, 0
 local raw = redis.call('GET', key)
-if raw and #raw == 32 then a, b, c, e = struct.unpack('dddd', raw) end
+if raw and #raw == 40 then
+  a, b, c, d, e = struct.unpack('ddddd', raw)
+elseif raw and #raw == 32 then
+  a, b, c, e = struct.unpack('dddd', raw)
+end
 local isNew = e <= now
-if isNew then a = 0; b = 0; c = 0 end
-local allowed, rem, reset, retry = true, 0, 0, 0
+if isNew then a = 0; b = 0; c = 0; d = 0 end
+local allowed, rem, full, wait = true, 0, 0, 0
+
+local function prevWeight(ws)
+  if c > 0 and now < d then return c * (d - now) / (d - ws) end
+  return 0
+end
+local function roll(ws)
+  local from = math.floor(a / W) * W
+  if from == ws then return end
+  if from == ws - W and b > 0 then c = b; d = a + W else c = 0; d = 0 end
+  b = 0; a = ws
+end
+local function slidingExpiry()
+  if b > 0 then return math.max(now + 1, a + W) end
+  return math.max(now + 1, d)
+end
 
 if ARGV[5] == 'r' then
   if isNew then return { 1, 0, 0, 0 } end
   if alg == 'fixed-window' then
     b = math.max(0, b - cost)
   elseif alg == 'sliding-window' then
-    local ws = math.floor(now / W) * W
-    if a ~= ws then
-      if a == ws - W then c = b else c = 0 end
-      b = 0; a = ws; e = ws + 2 * W
-    end
+    roll(math.floor(now / W) * W)
     local fromCurrent = math.min(b, cost)
     b = b - fromCurrent
     c = math.max(0, c - (cost - fromCurrent))
+    e = slidingExpiry()
   elseif alg == 'token-bucket' then
-    b = math.min(L, b + math.max(0, now - a) * (L / W) + cost)
+    b = math.min(L, b + math.max(0, now - a) * L / W + cost)
     a = math.max(a, now)
   else
     a = math.max(now, a - cost * (W / L))
   end
 elseif alg == 'fixed-window' then
   if isNew or now >= a + W then a = now; b = 0 end
-  local finish = a + W
   allowed = b + cost <= L
   if allowed then b = b + cost end
-  e = finish
-  rem = L - b; reset = finish - now; retry = finish - now
+  e = a + W
+  rem = L - b; full = a + W - now
+  if cost <= L and b + cost <= L then wait = 0 else wait = a + W - now end
 elseif alg == 'sliding-window' then
   local ws = math.floor(now / W) * W
-  if isNew then
-    b = 0; c = 0
-  elseif a ~= ws then
-    if a == ws - W then c = b else c = 0 end
-    b = 0
-  end
-  a = ws
-  local elapsed = now - ws
-  local weight = (W - elapsed) / W
-  allowed = c * weight + b + cost <= L + EPS
-  if allowed then b = b + cost end
-  e = ws + 2 * W
-  rem = L - (c * weight + b)
-  if not allowed then
-    if b + cost <= L then
-      retry = W * (1 - (L - b - cost) / c) - elapsed
-    else
-      local need
-      if cost > L then need = W else need = math.max(0, W * (1 - (L - cost) / b)) end
-      retry = W - elapsed + need
-    end
-    reset = retry
+  if isNew then a = ws; b = 0; c = 0; d = 0 else roll(ws) end
+  local used = prevWeight(ws) + b
+  allowed = used + cost <= L + EPS
+  if allowed then b = b + cost; a = now; used = used + cost end
+  e = slidingExpiry()
+  rem = L - used
+  if b > 0 then full = a + W - now elseif c > 0 then full = math.max(0, d - now) end
+  if cost > L then
+    wait = W
+  elseif prevWeight(ws) + b + cost <= L + EPS then
+    wait = 0
+  elseif b + cost <= L + EPS then
+    wait = d - now - (L - b - cost) * (d - ws) / c
+  elseif a - ws <= 0 then
+    wait = ws + W - now
   else
-    reset = W - elapsed
+    wait = math.max(ws + W, a + W - (L - cost) * (a - ws) / b) - now
   end
 elseif alg == 'token-bucket' then
-  local rate = L / W
   if isNew then
     a = now; b = L
   else
-    b = math.min(L, b + math.max(0, now - a) * rate)
+    b = math.min(L, b + math.max(0, now - a) * L / W)
     a = math.max(a, now)
   end
   allowed = b + EPS >= cost
   if allowed then b = math.max(0, b - cost) end
-  reset = (L - b) / rate
-  e = now + math.max(1, math.ceil(reset))
-  rem = b; retry = (cost - b) / rate
+  full = (L - b) * W / L
+  e = now + math.max(1, math.ceil(full))
+  rem = b
+  if cost > L then wait = W else wait = math.max(0, (cost - b) * W / L) end
 else
   local T = W / L
   local tat = now
   if not isNew then tat = math.max(a, now) end
   local nxt = tat + cost * T
-  allowed = nxt - now <= W + EPS
+  allowed = nxt - now <= W + TEPS
   if allowed then a = nxt else a = tat end
   e = math.max(now + 1, math.ceil(a))
-  reset = a - now
-  rem = (W - reset) / T; retry = nxt - W - now
+  full = math.max(0, a - now)
+  rem = (W - (a - now) + TEPS) / T
+  if cost > L then wait = W else wait = math.max(0, a + cost * T - W - now) end
 end
 
--- State and TTL in one command: four exact doubles (struct is built into Redis's Lua).
-redis.call('SET', key, struct.pack('dddd', a, b, c, e), 'PX', math.max(1, math.ceil(e - now)))
+-- State and TTL in one command: five exact doubles (struct is built into Redis's Lua).
+redis.call('SET', key, struct.pack('ddddd', a, b, c, d, e), 'PX', math.max(1, math.ceil(e - now)))
 if ARGV[5] == 'r' then return { 1, 0, 0, 0 } end
-if allowed then retry = 0 else retry = math.max(1, math.ceil(retry)) end
-return { allowed and 1 or 0, math.max(0, math.floor(rem + EPS)), math.max(0, math.ceil(reset)), retry }
+local slack = EPS
+if alg == 'gcra' then slack = TEPS end
+rem = math.max(0, math.floor(rem + EPS))
+local reset
+if rem < cost or not allowed then
+  wait = math.max(1, math.ceil(wait - slack))
+  reset = wait
+else
+  wait = 0
+  reset = math.max(0, math.ceil(full - slack))
+end
+if allowed then wait = 0 end
+return { allowed and 1 or 0, rem, reset, wait }
 `);
 
 const RESET = defineScript(`return redis.call('DEL', KEYS[1])`);
@@ -134,6 +157,11 @@ export interface RedisRateLimitStoreOptions {
    */
   breaker?: CircuitBreaker | undefined;
   /**
+   * Most commands in flight per shard; past it calls for that shard fail at once (a dead shard
+   * cannot pile up timed-out commands). Default 512.
+   */
+  maxInFlight?: number | undefined;
+  /**
    * Tests only: take time from this clock instead of Redis `TIME`. In production leave it
    * unset, so that every worker shares Redis's clock.
    */
@@ -148,7 +176,8 @@ function toState(reply: unknown): RateLimitState {
 /**
  * The Redis rate-limit store: one EVALSHA per decision (NOSCRIPT reloads the script once),
  * atomic across every worker and machine sharing the Redis, every key with its TTL set in the
- * same script, one key per call so it works on Redis Cluster.
+ * same script, one key per call so keys spread over every Redis Cluster shard. `partitionOf`
+ * names a key's shard, so the rate-limit guard keeps one circuit breaker per shard.
  *
  * @example
  * ```ts
@@ -157,11 +186,13 @@ function toState(reply: unknown): RateLimitState {
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
-  const prefix = options.prefix ?? 'portcullis:rl:';
-  if (typeof prefix !== 'string') throw new ConfigError('prefix must be a string');
-  const run = createScriptRunner(options.client, {
+  const prefix = checkPrefix(options.prefix ?? 'portcullis:rl:', 'rate-limit store');
+  const client = options.client;
+  const run = createScriptRunner(client, {
     timeoutMs: options.timeoutMs ?? 250,
     breaker: options.breaker,
+    maxInFlight: options.maxInFlight,
+    name: 'Redis rate-limit',
   });
   const clock = options.clock;
   const nowArg = () => (clock === undefined ? '' : String(clock.now()));
@@ -177,5 +208,6 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
     async reset(key) {
       await run(RESET, [prefix + key], []);
     },
+    partitionOf: (key) => shardOf(client, prefix + key),
   };
 }

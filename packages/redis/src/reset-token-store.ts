@@ -1,6 +1,7 @@
 import type { CircuitBreaker, ResetTokenRecord, ResetTokenStore } from '@portcullis/core';
-import { ConfigError, StoreError } from '@portcullis/core';
+import { StoreError } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
+import { checkPrefix, checkSelector, resetKeys } from './key-layout.js';
 import { createScriptRunner, defineScript } from './script.js';
 
 /** Options of {@link createRedisResetTokenStore}. */
@@ -33,15 +34,21 @@ if v then redis.call('DEL', KEYS[1]) end
 return v
 `);
 
-// Token keys are derived from the index's members (prefix in ARGV[1]), so this script needs a
-// single Redis node: standalone or Sentinel, not Redis Cluster.
-const DELETE_FOR_USER = defineScript(`
-local members = redis.call('SMEMBERS', KEYS[1])
+// KEYS[1] is the user's index, KEYS[2..n] the token keys read from it just before (same user,
+// same shard tag). Deletes those still indexed, unindexes them, and says how many members are
+// left (saved meanwhile) so the caller can go round again.
+const DELETE_LISTED = defineScript(`
 local n = 0
-for _, sel in ipairs(members) do n = n + redis.call('DEL', ARGV[1] .. sel) end
-redis.call('DEL', KEYS[1])
-return n
+for i = 2, #KEYS do
+  local sel = ARGV[i - 1]
+  if redis.call('SREM', KEYS[1], sel) == 1 then n = n + redis.call('DEL', KEYS[i]) end
+end
+local left = redis.call('SCARD', KEYS[1])
+if left == 0 then redis.call('DEL', KEYS[1]) end
+return { n, left }
 `);
+
+const MEMBERS = defineScript(`return redis.call('SMEMBERS', KEYS[1])`);
 
 function decode(raw: unknown): ResetTokenRecord | undefined {
   if (raw === null || raw === undefined) return undefined;
@@ -67,7 +74,9 @@ function decode(raw: unknown): ResetTokenRecord | undefined {
 /**
  * Redis reset-token store: each token is one key holding its record (verifier hash only) with
  * a TTL, plus a per-user index for "void every link of this user". `take` is one script
- * (GET + DEL), so two workers confirming the same link at once cannot both win.
+ * (GET + DEL), so two workers confirming the same link at once cannot both win. A user's index
+ * and tokens share the user's shard tag (selectors start with it), so on Redis Cluster every
+ * script runs on one shard and users spread over all of them.
  *
  * @example
  * ```ts
@@ -76,17 +85,18 @@ function decode(raw: unknown): ResetTokenRecord | undefined {
  * ```
  */
 export function createRedisResetTokenStore(options: RedisResetTokenStoreOptions): ResetTokenStore {
-  const prefix = options.prefix ?? 'portcullis:pwreset:';
-  if (typeof prefix !== 'string') throw new ConfigError('reset token store: prefix must be a string');
+  const prefix = checkPrefix(options.prefix ?? 'portcullis:pwreset:', 'reset token store');
   const run = createScriptRunner(options.client, {
     timeoutMs: options.timeoutMs ?? 250,
     breaker: options.breaker,
+    name: 'Redis reset token',
   });
-  const tokenPrefix = `${prefix}t:`;
-  const tokenKey = (s: string) => tokenPrefix + s;
-  const userKey = (u: string) => `${prefix}u:${u}`;
+  const keys = resetKeys(prefix);
+  const tokenKey = keys.token;
+  const userKey = keys.user;
   return {
     async save(selector, record, ttlMs) {
+      checkSelector('reset token store', selector, record.userId, 'userId');
       const ttl = Math.max(1, Math.ceil(ttlMs));
       await run(SAVE, [tokenKey(selector), userKey(record.userId)], [JSON.stringify(record), ttl, selector]);
     },
@@ -97,7 +107,20 @@ export function createRedisResetTokenStore(options: RedisResetTokenStoreOptions)
       return decode(await run(TAKE, [tokenKey(selector)], []));
     },
     async deleteForUser(userId) {
-      return Number(await run(DELETE_FOR_USER, [userKey(userId)], [tokenPrefix]));
+      const index = userKey(userId);
+      let deleted = 0;
+      // Tokens saved while we delete are caught by the next round; three rounds is plenty.
+      for (let round = 0; round < 3; round++) {
+        const members = (await run(MEMBERS, [index], [])) as string[];
+        if (members.length === 0) break;
+        const reply = (await run(DELETE_LISTED, [index, ...members.map(tokenKey)], members)) as [
+          number,
+          number,
+        ];
+        deleted += Number(reply[0]);
+        if (Number(reply[1]) === 0) break;
+      }
+      return deleted;
     },
   };
 }

@@ -7,24 +7,18 @@ import type {
   RefreshTokenStore,
   RevocationStore,
 } from '@portcullis/core';
-import { ConfigError, isPortcullisError, StoreError, systemClock } from '@portcullis/core';
+import { selectorTag, shardTag, systemClock } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
+import { checkPrefix, checkSelector, refreshKeys, revocationKeys } from './key-layout.js';
 import { createScriptRunner, defineScript, type ScriptRunner } from './script.js';
 
 /** A runner whose every failure is a `StoreError` (503), so callers apply their failure policy. */
 function storeRunner(options: RedisTokenStoreOptions): ScriptRunner {
-  const run = createScriptRunner(options.client, {
+  return createScriptRunner(options.client, {
     timeoutMs: options.timeoutMs ?? 250,
     breaker: options.breaker,
+    name: 'Redis token',
   });
-  return async (script, keys, args) => {
-    try {
-      return await run(script, keys, args);
-    } catch (err) {
-      if (isPortcullisError(err)) throw err;
-      throw new StoreError('ERR_STORE_UNAVAILABLE', 'the Redis token store failed', { cause: err });
-    }
-  };
 }
 
 /** Options of the Redis token stores. */
@@ -55,28 +49,25 @@ redis.call('SET', KEYS[1], string.format('%.0f', cur), 'PX', ARGV[2])
 return 1
 `);
 
-// KEYS[3], when given, is the token's session: a revoked session revokes all its access tokens.
+// KEYS[1] is the subject's watermark; KEYS[2..n] are blocklist entries of the same subject (the
+// token today; a session key can join them), all under the subject's tag: one shard, one read.
 const IS_REVOKED = defineScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
-local w = redis.call('GET', KEYS[2])
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return 1 end
+end
+local w = redis.call('GET', KEYS[1])
 if w and tonumber(ARGV[1]) <= tonumber(w) then return 1 end
 return 0
 `);
 
 const GET = defineScript(`return redis.call('GET', KEYS[1])`);
 
-function clean(prefix: string | undefined, fallback: string): string {
-  const p = prefix ?? fallback;
-  if (typeof p !== 'string') throw new ConfigError('prefix must be a string');
-  return p;
-}
-
 /**
  * Redis revocation store: blocklist entries expire with the token (`SET ... PX NX`), per-user
  * watermarks only move forward, and the check is one script reading both keys, so a revocation
- * made through one worker is seen by every other worker on its next request. Both keys of a
- * check must live on one node: use a standalone Redis (or Sentinel), not Redis Cluster.
+ * made through one worker is seen by every other worker on its next request. Both keys carry
+ * the subject's shard tag, so on Redis Cluster the check runs on one shard and subjects spread
+ * over all of them.
  *
  * @example
  * ```ts
@@ -84,19 +75,16 @@ function clean(prefix: string | undefined, fallback: string): string {
  * ```
  */
 export function createRedisRevocationStore(options: RedisTokenStoreOptions): RevocationStore {
-  const prefix = clean(options.prefix, 'portcullis:tok:');
+  const prefix = checkPrefix(options.prefix ?? 'portcullis:tok:', 'revocation store');
   const clock = options.clock ?? systemClock;
   const run = storeRunner(options);
-  const tokenKey = (k: string) => `${prefix}rv:${k}`;
-  const subjectKey = (s: string) => `${prefix}su:${s}`;
-  // Session revocations (issue 13). Under Redis Cluster this key belongs under the subject's
-  // hash tag, beside the subject's other revocation keys; `revokeSession` receives the subject.
-  const sessionKey = (_subject: string, k: string) => `${prefix}ss:${k}`;
+  const keys = revocationKeys(prefix);
+  const subjectKey = keys.watermark;
   return {
-    async revokeToken(key, expiresAtMs) {
+    async revokeToken(key, subject, expiresAtMs) {
       const ttl = Math.ceil(expiresAtMs - clock.now());
       if (ttl <= 0) return false;
-      return (await run(REVOKE_TOKEN, [tokenKey(key)], [ttl])) === 1;
+      return (await run(REVOKE_TOKEN, [keys.token(subject, key)], [ttl])) === 1;
     },
     async revokeSubject(subject, watermarkMs, ttlMs) {
       await run(
@@ -108,12 +96,13 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
     async revokeSession(subject, key, expiresAtMs) {
       const ttl = Math.ceil(expiresAtMs - clock.now());
       if (ttl <= 0) return false;
-      return (await run(REVOKE_TOKEN, [sessionKey(subject, key)], [ttl])) === 1;
+      return (await run(REVOKE_TOKEN, [keys.session(subject, key)], [ttl])) === 1;
     },
     async isRevoked(key, subject, issuedAtMs, session) {
-      const keys = [tokenKey(key), subjectKey(subject)];
-      if (session !== undefined) keys.push(sessionKey(subject, session));
-      return (await run(IS_REVOKED, keys, [issuedAtMs])) === 1;
+      const read = [subjectKey(subject), keys.token(subject, key)];
+      // The token's session (issue 13), under the same subject tag: still one shard, one read.
+      if (session !== undefined) read.push(keys.session(subject, session));
+      return (await run(IS_REVOKED, read, [issuedAtMs])) === 1;
     },
     async subjectWatermark(subject) {
       const v = await run(GET, [subjectKey(subject)], []);
@@ -124,8 +113,8 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
 
 // Token hash fields: vh verifier hash, f family, s subject, i issuedAt, fi familyIssuedAt,
 // e idle expiry, fe family expiry, d data, st state (a active / s spent), sa spentAt, rp replay.
-// Family hash: rv (0/1). Keys of a token and its family are derived inside the scripts from the
-// prefix, so these scripts need a single Redis node (standalone or Sentinel), not Cluster.
+// Family hash: rv (0/1). A family and its tokens share the family's shard tag (every selector
+// starts with it), and every script declares every key it touches, so each runs on one shard.
 const CREATE = defineScript(`
 local now = tonumber(ARGV[9])
 local ttl = math.ceil(tonumber(ARGV[7]) - now)
@@ -141,29 +130,27 @@ return 1
 const FIND = defineScript(`
 local v = redis.call('HMGET', KEYS[1], 'vh', 'f', 's', 'i', 'fi', 'e', 'fe', 'd', 'st')
 if not v[1] then return nil end
-local now = tonumber(ARGV[2])
-if now >= tonumber(v[7]) then return nil end
-local rv = redis.call('HGET', ARGV[1] .. 'fa:' .. v[2], 'rv')
-if not rv then return nil end
-if rv == '1' then v[9] = 'r'
-elseif v[9] == 'a' and now >= tonumber(v[6]) then return nil end
+if tonumber(ARGV[1]) >= tonumber(v[7]) then return nil end
 return v
 `);
 
+const FAMILY_STATE = defineScript(`return redis.call('HGET', KEYS[1], 'rv')`);
+
 // The one atomic rotation: check, mark spent, store the successor; or detect reuse and revoke.
+// KEYS: presented token, successor, family (ARGV[1] is the family id the caller expects).
 const ROTATE = defineScript(`
 local vh = redis.call('HGET', KEYS[1], 'vh')
 if not vh or vh ~= ARGV[2] then return {'unknown'} end
 local t = redis.call('HMGET', KEYS[1], 'f', 's', 'e', 'fe', 'st', 'sa', 'rp')
-local famKey = ARGV[1] .. 'fa:' .. t[1]
+if t[1] ~= ARGV[1] then return {'unknown'} end
 local now = tonumber(ARGV[3])
-local rv = redis.call('HGET', famKey, 'rv')
+local rv = redis.call('HGET', KEYS[3], 'rv')
 if not rv then return {'expired'} end
 if rv == '1' then return {'revoked'} end
 if now >= tonumber(t[4]) then return {'expired'} end
 if t[5] == 's' then
   if now - tonumber(t[6]) <= tonumber(ARGV[4]) then return {'grace', t[7]} end
-  redis.call('HSET', famKey, 'rv', '1')
+  redis.call('HSET', KEYS[3], 'rv', '1')
   return {'reused', t[1], t[2]}
 end
 if now >= tonumber(t[3]) then return {'expired'} end
@@ -189,7 +176,9 @@ return 0
  * marks the token spent and stores the successor, or, for a token spent longer ago than the
  * grace window, revokes the whole family, all atomically, so N workers racing on one token get
  * exactly one rotation. Only verifier hashes and sealed replays are stored, never a token.
- * Needs a single Redis node (standalone or Sentinel), not Redis Cluster.
+ * A family and its tokens share the family's shard tag (selectors start with it), so on Redis
+ * Cluster each family lives on one shard and families spread over all of them. `find` is two
+ * single-key reads (token, then its family); `rotate` re-checks both atomically.
  *
  * @example
  * ```ts
@@ -197,11 +186,10 @@ return 0
  * ```
  */
 export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): RefreshTokenStore {
-  const prefix = clean(options.prefix, 'portcullis:tok:');
+  const prefix = checkPrefix(options.prefix ?? 'portcullis:tok:', 'refresh token store');
   const clock = options.clock ?? systemClock;
   const run = storeRunner(options);
-  const tokenKey = (selector: string) => `${prefix}rt:${selector}`;
-  const familyKey = (id: string) => `${prefix}fa:${id}`;
+  const keys = refreshKeys(prefix);
   const fields = (r: RefreshTokenRecord) => [
     r.verifierHash,
     r.familyId,
@@ -214,20 +202,25 @@ export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): R
   ];
   return {
     async create(record) {
+      checkSelector('refresh token store', record.selector, record.familyId, 'familyId');
       await run(
         CREATE,
-        [tokenKey(record.selector), familyKey(record.familyId)],
+        [keys.token(record.selector), keys.family(record.familyId)],
         [...fields(record), clock.now()],
       );
     },
     async find(selector, now) {
-      const v = (await run(FIND, [tokenKey(selector)], [prefix, now])) as (string | null)[] | null;
+      const v = (await run(FIND, [keys.token(selector)], [now])) as (string | null)[] | null;
       if (!v) return undefined;
-      const state = v[8] === 'r' ? 'revoked' : v[8] === 's' ? 'spent' : 'active';
+      const familyId = v[1] ?? '';
+      const rv = await run(FAMILY_STATE, [keys.family(familyId)], []);
+      if (rv !== '0' && rv !== '1') return undefined;
+      if (rv === '0' && v[8] === 'a' && now >= Number(v[5])) return undefined;
+      const state = rv === '1' ? 'revoked' : v[8] === 's' ? 'spent' : 'active';
       return {
         selector,
         verifierHash: v[0] ?? '',
-        familyId: v[1] ?? '',
+        familyId,
         subject: v[2] ?? '',
         issuedAt: Number(v[3]),
         familyIssuedAt: Number(v[4]),
@@ -239,11 +232,14 @@ export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): R
     },
     async rotate(r): Promise<RefreshRotationResult> {
       const s = r.successor;
+      checkSelector('refresh token store', s.selector, s.familyId, 'familyId');
+      // A presented selector from another family's shard cannot be this family's token.
+      if (selectorTag(r.selector) !== shardTag(s.familyId)) return { outcome: 'unknown' };
       const reply = (await run(
         ROTATE,
-        [tokenKey(r.selector), tokenKey(s.selector)],
+        [keys.token(r.selector), keys.token(s.selector), keys.family(s.familyId)],
         [
-          prefix,
+          s.familyId,
           r.verifierHash,
           r.now,
           r.graceMs,
@@ -273,7 +269,7 @@ export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): R
       }
     },
     async revokeFamily(familyId) {
-      return (await run(REVOKE_FAMILY, [familyKey(familyId)], [])) === 1;
+      return (await run(REVOKE_FAMILY, [keys.family(familyId)], [])) === 1;
     },
   };
 }

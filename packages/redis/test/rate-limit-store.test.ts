@@ -1,9 +1,9 @@
 import { createManualClock } from '@portcullis/core';
+import { runRateLimitStoreContract } from '@portcullis/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRedis, uniquePrefix } from '../../../test-utils/redis.js';
 import { createLoginGuard, createMemoryRateLimitStore } from '../../rate-limit/src/index.js';
-import { runRateLimitStoreContract } from '../../rate-limit/test/store-contract.js';
 import {
   createRedisClient,
   createRedisRateLimitStore,
@@ -34,8 +34,9 @@ describeRedis('createRedisRateLimitStore against a real redis-server', (url) => 
     const d = await store.consume('ttl-check', q, 1);
     expect(d).toEqual({ allowed: true, remaining: 4, resetMs: expect.any(Number), retryAfterMs: 0 });
     const ttl = await redis.pttl(`${prefix}ttl-check`);
-    expect(ttl).toBeGreaterThan(60_000);
-    expect(ttl).toBeLessThanOrEqual(120_000);
+    // A sliding-window state is worth something until its last request is a window old.
+    expect(ttl).toBeGreaterThan(59_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it('uses one round trip per decision (one EVALSHA, nothing else)', async () => {

@@ -1,8 +1,8 @@
-import { createEventBus, createManualClock } from '@portcullis/core';
+import { createEventBus, createManualClock, shardTag } from '@portcullis/core';
+import { refreshStoreContract, revocationStoreContract } from '@portcullis/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRedis, startRedisServer, uniquePrefix } from '../../../test-utils/redis.js';
 import { createKeySet, createTokenService, generateSigningKey } from '../../tokens/src/index.js';
-import { refreshStoreContract, revocationStoreContract } from '../../tokens/test/store-contract.js';
 import {
   createRedisClient,
   createRedisRefreshTokenStore,
@@ -33,8 +33,8 @@ describeRedis('Redis token stores against a real redis-server', (url) => {
 
   it('expires a blocklist entry with the token (PX set in the same command)', async () => {
     const store = createRedisRevocationStore({ client: redis, prefix });
-    await store.revokeToken('ttl-check', Date.now() + 60_000);
-    const ttl = await redis.pttl(`${prefix}rv:ttl-check`);
+    await store.revokeToken('ttl-check', 'u', Date.now() + 60_000);
+    const ttl = await redis.pttl(`${prefix}{${shardTag('u')}}rv:ttl-check`);
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });

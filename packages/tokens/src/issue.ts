@@ -68,7 +68,7 @@ export async function issuePair<C extends CustomClaims>(
   const extra = checkCustomClaims(input.claims);
   const now = ctx.clock.now();
   const familyId = randomBytes(16).toString('base64url');
-  const rt = newRefreshToken();
+  const rt = newRefreshToken(familyId);
   await viaStore(() =>
     ctx.refreshStore.create({
       selector: rt.selector,

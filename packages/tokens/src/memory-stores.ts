@@ -48,7 +48,7 @@ export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {
   let fullWarned = false;
   warnVolatile('the memory revocation store', options.warn);
   return {
-    async revokeToken(tokenKey, expiresAtMs) {
+    async revokeToken(tokenKey, _subject, expiresAtMs) {
       const fresh = !tokens.has(tokenKey);
       if (fresh && tokens.size >= max && !fullWarned) {
         // Evicting a live revocation would let that token pass again: say so loudly, once.

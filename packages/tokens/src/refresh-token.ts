@@ -6,6 +6,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { taggedSelector } from '@portcullis/core';
 
 /**
  * Refresh tokens are opaque `selector.verifier` strings: the selector (128 random bits) finds the
@@ -27,9 +28,13 @@ export interface RefreshTokenParts {
   readonly verifier: string;
 }
 
-/** A new random refresh token. */
-export function newRefreshToken(): RefreshTokenParts & { readonly token: string } {
-  const selector = randomBytes(SELECTOR_BYTES).toString('base64url');
+/**
+ * A new random refresh token of family `familyId`. The selector starts with the family's shard
+ * tag (4 characters, see `taggedSelector`) followed by 13 random bytes (104 bits), so its length
+ * is unchanged and a sharded store finds the family from the selector alone.
+ */
+export function newRefreshToken(familyId: string): RefreshTokenParts & { readonly token: string } {
+  const selector = taggedSelector(familyId, randomBytes(SELECTOR_BYTES - 3).toString('base64url'));
   const verifier = randomBytes(VERIFIER_BYTES).toString('base64url');
   return { selector, verifier, token: `${selector}.${verifier}` };
 }

@@ -45,7 +45,7 @@ export async function rotate(ctx: ServiceContext, refreshToken: string): Promise
     await viaStore(() => ctx.refreshStore.revokeFamily(entry.familyId, now));
     return fail('ERR_TOKEN_REVOKED', entry.subject);
   }
-  const next = newRefreshToken();
+  const next = newRefreshToken(entry.familyId);
   let extra: CustomClaims = {};
   try {
     extra = JSON.parse(entry.data || '{}') as CustomClaims;

@@ -155,7 +155,11 @@ export function createTokenVerifier<C extends CustomClaims = CustomClaims>(
         throw err;
       }
       const { tokenKey } = verifier.refOf(claims, token);
-      if (await viaStore(() => revocations.revokeToken(tokenKey, (claims.exp + toleranceSec) * 1000)))
+      if (
+        await viaStore(() =>
+          revocations.revokeToken(tokenKey, claims.sub, (claims.exp + toleranceSec) * 1000),
+        )
+      )
         publish({ name: 'authn_token_revoked', userId: claims.sub, attributes: { kind: 'access' } });
     },
     async revokeAll(subject) {

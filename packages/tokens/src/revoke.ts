@@ -56,7 +56,7 @@ export async function revokeToken(ctx: ServiceContext, token: string): Promise<v
   }
   const { tokenKey } = ctx.verifier.refOf(claims, token);
   const fresh = await viaStore(() =>
-    ctx.revocations.revokeToken(tokenKey, (claims.exp + ctx.toleranceSec) * 1000),
+    ctx.revocations.revokeToken(tokenKey, claims.sub, (claims.exp + ctx.toleranceSec) * 1000),
   );
   const sid = claims.sid;
   if (sid !== undefined) await revokeSession(ctx, claims.sub, sid);

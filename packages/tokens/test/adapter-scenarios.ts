@@ -52,7 +52,7 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
     let storeDown = false;
     const memory = createMemoryRevocationStore({ clock, warn: false });
     const revocationStore: RevocationStore = {
-      revokeToken: (k, e) => memory.revokeToken(k, e),
+      revokeToken: (k, s, e) => memory.revokeToken(k, s, e),
       revokeSubject: (s, w, t) => memory.revokeSubject(s, w, t),
       revokeSession: (s, k, e) => memory.revokeSession(s, k, e),
       isRevoked: (k, s, i, sk) => {

@@ -204,7 +204,7 @@ describe('createTokenService: attack suite', () => {
 
   it('refuses a password-reset token as an access token and as a refresh token', async () => {
     const { tokens } = await setup();
-    const { token } = mintResetToken();
+    const { token } = mintResetToken('u1');
     expect(await codeOf(tokens.verify(token))).toBe('ERR_TOKEN_MALFORMED');
     // Same selector.verifier shape, but its selector is in another store: unknown here.
     expect(await codeOf(tokens.refresh(token))).toBe('ERR_TOKEN_INVALID');

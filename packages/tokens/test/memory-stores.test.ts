@@ -1,7 +1,7 @@
 import { createManualClock } from '@portcullis/core';
+import { refreshStoreContract, revocationStoreContract } from '@portcullis/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryRefreshTokenStore, createMemoryRevocationStore } from '../src/index.js';
-import { refreshStoreContract, revocationStoreContract } from './store-contract.js';
 
 revocationStoreContract('memory', async () => {
   const clock = createManualClock();
@@ -16,7 +16,7 @@ describe('createMemoryRevocationStore', () => {
   it('forgets a revoked token once it has expired', async () => {
     const clock = createManualClock();
     const store = createMemoryRevocationStore({ clock, warn: false });
-    await store.revokeToken('t', clock.now() + 1000);
+    await store.revokeToken('t', 'u', clock.now() + 1000);
     clock.advance(1001);
     expect(store.isRevoked('t', 'u', 0)).toBe(false);
   });
@@ -25,11 +25,11 @@ describe('createMemoryRevocationStore', () => {
     const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const clock = createManualClock();
     const store = createMemoryRevocationStore({ clock, warn: false, max: 2 });
-    await store.revokeToken('a', clock.now() + 1000);
-    await store.revokeToken('b', clock.now() + 1000);
+    await store.revokeToken('a', 'u', clock.now() + 1000);
+    await store.revokeToken('b', 'u', clock.now() + 1000);
     expect(spy).not.toHaveBeenCalled();
-    await store.revokeToken('c', clock.now() + 1000);
-    await store.revokeToken('d', clock.now() + 1000);
+    await store.revokeToken('c', 'u', clock.now() + 1000);
+    await store.revokeToken('d', 'u', clock.now() + 1000);
     expect(spy).toHaveBeenCalledTimes(1);
     expect(spy).toHaveBeenCalledWith(expect.stringContaining('full'), 'PortcullisWarning');
     spy.mockRestore();

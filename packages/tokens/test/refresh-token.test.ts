@@ -13,7 +13,7 @@ import { setup } from './helpers.js';
 
 describe('refresh token format', () => {
   it('is selector.verifier with 128 and 256 random bits, and parses back', () => {
-    const t = newRefreshToken();
+    const t = newRefreshToken('family-1');
     expect(Buffer.from(t.selector, 'base64url')).toHaveLength(16);
     expect(Buffer.from(t.verifier, 'base64url')).toHaveLength(32);
     expect(parseRefreshToken(t.token)).toEqual({ selector: t.selector, verifier: t.verifier });
@@ -43,8 +43,8 @@ describe('refresh token format', () => {
   });
 
   it('opens a sealed replay only with the token it was sealed for', () => {
-    const a = newRefreshToken();
-    const b = newRefreshToken();
+    const a = newRefreshToken('family-1');
+    const b = newRefreshToken('family-1');
     const sealed = sealReplay(a, 'pair');
     expect(openReplay(a, sealed)).toBe('pair');
     expect(openReplay(b, sealed)).toBeUndefined();

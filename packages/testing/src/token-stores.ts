@@ -1,23 +1,71 @@
 /**
- * The one contract suite every token store runs (memory here, Redis in packages/redis/test).
+ * The one contract suite every token store runs (memory, Redis, Redis Cluster, third-party).
  * Times are passed explicitly or read from the injected manual clock, so nothing sleeps.
  */
 import { randomBytes } from 'node:crypto';
-import type { ManualClock, RefreshTokenRecord, RefreshTokenStore, RevocationStore } from '@portcullis/core';
+import {
+  type ManualClock,
+  type RefreshTokenRecord,
+  type RefreshTokenStore,
+  type RevocationStore,
+  taggedSelector,
+} from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 
 const id = () => randomBytes(16).toString('base64url');
+/** A selector of `familyId`, tagged as `@portcullis/tokens` mints them. */
+const selectorOf = (familyId: string) => taggedSelector(familyId, randomBytes(13).toString('base64url'));
 
+/** Builds a fresh store (own key space) and the manual clock it reads. */
+export type TokenStoreFactory<S> = () => Promise<{ store: S; clock: ManualClock }>;
+
+/** Options of {@link revocationStoreContract}. */
+export interface RevocationStoreContractOptions {
+  /** Distinct subjects of the "many subjects" case. Default 200; thousands spread over a cluster. */
+  subjects?: number | undefined;
+}
+
+/** Options of {@link refreshStoreContract}. */
+export interface RefreshStoreContractOptions {
+  /** Distinct families of the "many families" case. Default 200. */
+  families?: number | undefined;
+}
+
+/** Runs `fn` over `items`, 100 at a time. */
+async function inBatches<T, R>(
+  items: readonly T[],
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += 100)
+    out.push(...(await Promise.all(items.slice(i, i + 100).map((x, j) => fn(x, i + j)))));
+  return out;
+}
+
+/**
+ * Registers the revocation store contract under Vitest.
+ *
+ * @example
+ * ```ts
+ * import { revocationStoreContract } from '@portcullis/testing';
+ * revocationStoreContract('my store', async () => {
+ *   const clock = createManualClock(Date.now());
+ *   return { store: createMyRevocationStore({ clock }), clock };
+ * });
+ * ```
+ */
 export function revocationStoreContract(
   name: string,
-  make: () => Promise<{ store: RevocationStore; clock: ManualClock }>,
+  make: TokenStoreFactory<RevocationStore>,
+  options: RevocationStoreContractOptions = {},
 ): void {
+  const many = options.subjects ?? 200;
   describe(`${name}: revocation store contract`, () => {
     it('reports a revoked token as revoked and an unrelated one as not', async () => {
       const { store, clock } = await make();
       const t = id();
       expect(await store.isRevoked(t, 'u1', clock.now())).toBe(false);
-      expect(await store.revokeToken(t, clock.now() + 60_000)).toBe(true);
+      expect(await store.revokeToken(t, 'u1', clock.now() + 60_000)).toBe(true);
       expect(await store.isRevoked(t, 'u1', clock.now())).toBe(true);
       expect(await store.isRevoked(id(), 'u1', clock.now())).toBe(false);
     });
@@ -25,8 +73,8 @@ export function revocationStoreContract(
     it('answers false when the same token is revoked twice (idempotent)', async () => {
       const { store, clock } = await make();
       const t = id();
-      expect(await store.revokeToken(t, clock.now() + 60_000)).toBe(true);
-      expect(await store.revokeToken(t, clock.now() + 60_000)).toBe(false);
+      expect(await store.revokeToken(t, 'u1', clock.now() + 60_000)).toBe(true);
+      expect(await store.revokeToken(t, 'u1', clock.now() + 60_000)).toBe(false);
     });
 
     it('revokes every token of a subject issued at or before the watermark, not after', async () => {
@@ -65,7 +113,21 @@ export function revocationStoreContract(
       expect(await store.revokeSession(user, session, clock.now() - 1)).toBe(false);
       expect(await store.isRevoked(id(), user, clock.now(), session)).toBe(false);
     });
-
+    it(`keeps ${many} subjects apart: one token and one watermark each`, async () => {
+      const { store, clock } = await make();
+      const now = clock.now();
+      const subjects = Array.from({ length: many }, () => id());
+      const tokens = subjects.map(() => id());
+      await inBatches(subjects, async (sub, i) => {
+        if (i % 2 === 0) await store.revokeToken(tokens[i] ?? '', sub, now + 60_000);
+        else await store.revokeSubject(sub, now, 3_600_000);
+      });
+      // Even: only that token is revoked. Odd: every token issued up to the watermark.
+      const own = await inBatches(subjects, async (sub, i) => store.isRevoked(tokens[i] ?? '', sub, now + 1));
+      const older = await inBatches(subjects, async (sub) => store.isRevoked(id(), sub, now - 1));
+      expect(own).toEqual(subjects.map((_, i) => i % 2 === 0));
+      expect(older).toEqual(subjects.map((_, i) => i % 2 === 1));
+    }, 60_000);
     it('never moves a watermark backwards', async () => {
       const { store, clock } = await make();
       const user = id();
@@ -77,22 +139,31 @@ export function revocationStoreContract(
   });
 }
 
+/**
+ * Registers the refresh-token store contract under Vitest. Selectors carry their family's
+ * shard tag, as `@portcullis/tokens` mints them.
+ */
 export function refreshStoreContract(
   name: string,
-  make: () => Promise<{ store: RefreshTokenStore; clock: ManualClock }>,
+  make: TokenStoreFactory<RefreshTokenStore>,
+  options: RefreshStoreContractOptions = {},
 ): void {
-  const record = (now: number, over: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
-    selector: id(),
-    verifierHash: id(),
-    familyId: id(),
-    subject: 'user-1',
-    issuedAt: now,
-    familyIssuedAt: now,
-    expiresAt: now + 60_000,
-    familyExpiresAt: now + 600_000,
-    data: '{"role":"admin"}',
-    ...over,
-  });
+  const many = options.families ?? 200;
+  const record = (now: number, over: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => {
+    const familyId = over.familyId ?? id();
+    return {
+      selector: selectorOf(familyId),
+      verifierHash: id(),
+      familyId,
+      subject: 'user-1',
+      issuedAt: now,
+      familyIssuedAt: now,
+      expiresAt: now + 60_000,
+      familyExpiresAt: now + 600_000,
+      data: '{"role":"admin"}',
+      ...over,
+    };
+  };
   const successorOf = (r: RefreshTokenRecord, now: number) =>
     record(now, {
       familyId: r.familyId,
@@ -106,7 +177,8 @@ export function refreshStoreContract(
       const r = record(clock.now());
       await store.create(r);
       expect(await store.find(r.selector, clock.now())).toEqual({ ...r, state: 'active' });
-      expect(await store.find(id(), clock.now())).toBeUndefined();
+      expect(await store.find(selectorOf(r.familyId), clock.now())).toBeUndefined();
+      expect(await store.find(selectorOf(id()), clock.now())).toBeUndefined();
     });
 
     it('does not find a token past its idle expiry', async () => {
@@ -274,6 +346,30 @@ export function refreshStoreContract(
       });
       expect(res).toEqual({ outcome: 'revoked' });
     });
+
+    it(`keeps ${many} families apart: create, rotate, revoke every other one`, async () => {
+      const { store, clock } = await make();
+      const now = clock.now();
+      const firsts = Array.from({ length: many }, () => record(now));
+      await inBatches(firsts, (r) => store.create(r));
+      const nexts = firsts.map((r) => successorOf(r, now + 1));
+      const rotated = await inBatches(firsts, (r, i) =>
+        store.rotate({
+          selector: r.selector,
+          verifierHash: r.verifierHash,
+          successor: nexts[i] ?? r,
+          replay: 'x',
+          now: now + 1,
+          graceMs: 5000,
+        }),
+      );
+      expect(rotated.every((x) => x.outcome === 'rotated')).toBe(true);
+      await inBatches(firsts, async (r, i) =>
+        i % 2 === 0 ? store.revokeFamily(r.familyId, now + 2) : false,
+      );
+      const states = await inBatches(nexts, async (r) => (await store.find(r.selector, now + 2))?.state);
+      expect(states).toEqual(nexts.map((_, i) => (i % 2 === 0 ? 'revoked' : 'active')));
+    }, 60_000);
 
     it('lets exactly one of many concurrent rotations win', async () => {
       const { store, clock } = await make();

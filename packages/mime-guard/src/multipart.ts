@@ -1,0 +1,113 @@
+import type { Readable } from 'node:stream';
+import { InputError } from '@portcullis/core';
+import busboy from 'busboy';
+import type { AcceptedUpload, MimeGuard, UploadMeta } from './guard.js';
+import { createUploadSession, type StoredUpload, type UploadSessionOptions } from './session.js';
+
+/** Options of {@link guardMultipart}. */
+export interface MultipartOptions<R> extends Omit<UploadSessionOptions<Readable, R>, 'store'> {
+  /** Stores one accepted file: read `file.content` to the end under `file.storageName`. */
+  store: (file: AcceptedUpload<Readable>) => Promise<R>;
+  /** Most text fields accepted. Default 100. */
+  maxFields?: number | undefined;
+  /** Longest text field, in bytes. Default 64 KiB. */
+  maxFieldSize?: number | undefined;
+}
+
+/** What a request's multipart body gave: every stored file and the text fields. */
+export interface MultipartResult<R> {
+  files: StoredUpload<R>[];
+  /** Text fields of the form (a null-prototype object). */
+  fields: Record<string, string>;
+}
+
+/** True when `contentType` announces a multipart form. */
+export function isMultipartForm(contentType: string | undefined): boolean {
+  return /^multipart\/form-data\b/i.test(contentType ?? '');
+}
+
+/**
+ * Reads a multipart body as a stream (busboy), never buffered whole: each file goes through the
+ * MIME guard into `store` as it arrives, one request one outcome (the upload session: the first
+ * refusal wins, later files are drained, stored files are removed). A file over the guard's size
+ * limit is the guard's 413 (counted as an upload rejection), not a parser's silent cut; more
+ * files than the guard's `maxFiles` is its 413 too. The body is read to its end before the
+ * promise settles, so the answer reaches a client that is still sending. Shared by the
+ * adapters whose framework gives a raw body stream (Express, Hono on Node).
+ *
+ * @example
+ * ```ts
+ * const { files, fields } = await guardMultipart(guard, req, req.headers, {
+ *   store: (f) => pipeline(f.content, createWriteStream(join(dir, f.storageName))),
+ * });
+ * ```
+ */
+export function guardMultipart<R>(
+  guard: MimeGuard,
+  body: Readable,
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+  options: MultipartOptions<R>,
+): Promise<MultipartResult<R>> {
+  if (!isMultipartForm(typeof headers['content-type'] === 'string' ? headers['content-type'] : undefined)) {
+    body.resume();
+    return Promise.reject(new InputError('ERR_INPUT_INVALID', 'expected a multipart/form-data body'));
+  }
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: headers as busboy.BusboyConfig['headers'],
+      defParamCharset: 'utf8',
+      limits: {
+        // One byte over the guard's limit, so the guard (not busboy's silent cut) reports the 413.
+        fileSize: guard.maxFileSize + 1,
+        fields: options.maxFields ?? 100,
+        fieldSize: options.maxFieldSize ?? 64 * 1024,
+      },
+    });
+  } catch {
+    body.resume();
+    return Promise.reject(new InputError('ERR_INPUT_INVALID', 'expected a multipart/form-data body'));
+  }
+  const session = createUploadSession<Readable, R>(guard, options);
+  const fields: Record<string, string> = Object.create(null);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    parser.on('file', (field, stream, info) => {
+      const meta: Omit<UploadMeta, 'index'> = { field, filename: info.filename, declaredType: info.mimeType };
+      void session.add(stream, meta);
+    });
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated)
+        session.abort(new InputError('ERR_INPUT_TOO_LARGE', `form field ${name.slice(0, 64)} is too long`));
+      else fields[name] = value;
+    });
+    parser.on('fieldsLimit', () =>
+      session.abort(new InputError('ERR_INPUT_TOO_LARGE', 'too many form fields')),
+    );
+    parser.once('close', () => {
+      session.finish().then(
+        (files) => settle(() => resolve({ files, fields })),
+        (err: unknown) => settle(() => reject(err)),
+      );
+    });
+    parser.once('error', (err) => {
+      body.unpipe(parser);
+      body.resume();
+      session.abort(new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err }));
+      session.finish().then(
+        () => settle(() => reject(new InputError('ERR_INPUT_INVALID', 'malformed multipart body'))),
+        (e: unknown) => settle(() => reject(e)),
+      );
+    });
+    body.once('error', (err) => {
+      session.abort(new InputError('ERR_INPUT_INVALID', 'the request body was cut off', { cause: err }));
+      parser.destroy(err);
+    });
+    body.pipe(parser);
+  });
+}
