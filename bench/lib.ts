@@ -120,6 +120,7 @@ export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): 
       opsPerSec: Math.round(median(ops.get(c.id)!)),
       p50Ns: Math.round(quantile(merged, 0.5)),
       p99Ns: Math.round(quantile(merged, 0.99)),
+      opsPerRound: ops.get(c.id)!.map(Math.round),
     };
     if (c.baseline) res.baseline = c.baseline;
     return res;

@@ -31,10 +31,23 @@ export interface RevocationStore {
    */
   revokeSubject(subject: string, watermarkMs: number, ttlMs: number): Promise<void>;
   /**
-   * One atomic read: `true` when `tokenKey` is blocklisted or `issuedAtMs` is at or before the
-   * subject's watermark. Rejects (Redis: with a `StoreError`) when the store cannot answer.
+   * Revokes one session (a login and its refresh family): every token checked with this
+   * `sessionKey` is revoked until `expiresAtMs`, which must outlive the session's access tokens.
+   * `subject` is the session's user, so a clustered store can keep the key beside the subject's
+   * other revocation keys. Resolves `true` when the session was not revoked before.
    */
-  isRevoked(tokenKey: string, subject: string, issuedAtMs: number): MaybePromise<boolean>;
+  revokeSession(subject: string, sessionKey: string, expiresAtMs: number): Promise<boolean>;
+  /**
+   * One atomic read: `true` when `tokenKey` is blocklisted, `sessionKey` (when given) is a
+   * revoked session, or `issuedAtMs` is at or before the subject's watermark. Rejects (Redis:
+   * with a `StoreError`) when the store cannot answer.
+   */
+  isRevoked(
+    tokenKey: string,
+    subject: string,
+    issuedAtMs: number,
+    sessionKey?: string | undefined,
+  ): MaybePromise<boolean>;
   /** The subject's watermark in ms, 0 when none. Used by refresh to refuse families older than it. */
   subjectWatermark(subject: string): Promise<number>;
 }

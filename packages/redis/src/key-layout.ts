@@ -41,6 +41,9 @@ export function revocationKeys(prefix: string) {
     /** One revoked access token (`tokenKey` is `iss` and `jti`). */
     token: (subject: string, tokenKey: string): string =>
       `${tagged(prefix, shardTag(subject))}rv:${tokenKey}`,
+    /** One revoked session (`sessionKey` is `iss` and `sid`), beside the subject's other keys. */
+    session: (subject: string, sessionKey: string): string =>
+      `${tagged(prefix, shardTag(subject))}ss:${sessionKey}`,
   };
 }
 

@@ -93,8 +93,16 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
         [Math.floor(watermarkMs), Math.max(1, Math.ceil(ttlMs))],
       );
     },
-    async isRevoked(key, subject, issuedAtMs) {
-      return (await run(IS_REVOKED, [subjectKey(subject), keys.token(subject, key)], [issuedAtMs])) === 1;
+    async revokeSession(subject, key, expiresAtMs) {
+      const ttl = Math.ceil(expiresAtMs - clock.now());
+      if (ttl <= 0) return false;
+      return (await run(REVOKE_TOKEN, [keys.session(subject, key)], [ttl])) === 1;
+    },
+    async isRevoked(key, subject, issuedAtMs, session) {
+      const read = [subjectKey(subject), keys.token(subject, key)];
+      // The token's session (issue 13), under the same subject tag: still one shard, one read.
+      if (session !== undefined) read.push(keys.session(subject, session));
+      return (await run(IS_REVOKED, read, [issuedAtMs])) === 1;
     },
     async subjectWatermark(subject) {
       const v = await run(GET, [subjectKey(subject)], []);

@@ -90,6 +90,29 @@ export function revocationStoreContract(
       expect(await store.subjectWatermark(id())).toBe(0);
     });
 
+    it('revokes a session: every token checked with its session key, none without it', async () => {
+      const { store, clock } = await make();
+      const user = id();
+      const session = id();
+      const now = clock.now();
+      expect(await store.isRevoked(id(), user, now, session)).toBe(false);
+      expect(await store.revokeSession(user, session, now + 60_000)).toBe(true);
+      expect(await store.revokeSession(user, session, now + 60_000)).toBe(false);
+      expect(await store.isRevoked(id(), user, now, session)).toBe(true);
+      expect(await store.isRevoked(id(), user, now + 5000, session)).toBe(true);
+      expect(await store.isRevoked(id(), user, now, id())).toBe(false);
+      expect(await store.isRevoked(id(), user, now)).toBe(false);
+      // A session revocation is not a token revocation: the keys live apart.
+      expect(await store.isRevoked(session, user, now)).toBe(false);
+    });
+
+    it('stores no session revocation that is already past its expiry', async () => {
+      const { store, clock } = await make();
+      const user = id();
+      const session = id();
+      expect(await store.revokeSession(user, session, clock.now() - 1)).toBe(false);
+      expect(await store.isRevoked(id(), user, clock.now(), session)).toBe(false);
+    });
     it(`keeps ${many} subjects apart: one token and one watermark each`, async () => {
       const { store, clock } = await make();
       const now = clock.now();
@@ -105,7 +128,6 @@ export function revocationStoreContract(
       expect(own).toEqual(subjects.map((_, i) => i % 2 === 0));
       expect(older).toEqual(subjects.map((_, i) => i % 2 === 1));
     }, 60_000);
-
     it('never moves a watermark backwards', async () => {
       const { store, clock } = await make();
       const user = id();

@@ -1,6 +1,22 @@
-export { TokenError, type TokenErrorCode } from './errors.js';
+export {
+  ACCESS_TOKEN_TYP,
+  DEFAULT_ACCESS_TTL_SEC,
+  DEFAULT_CLOCK_TOLERANCE_SEC,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_JWKS_MAX_AGE_MS,
+  DEFAULT_JWKS_TIMEOUT_MS,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  DEFAULT_REFRESH_ABSOLUTE_SEC,
+  DEFAULT_REFRESH_GRACE_MS,
+  DEFAULT_REFRESH_IDLE_SEC,
+  DEFAULT_REQUIRED_CLAIMS,
+  DEFAULT_TOKEN_CACHE_MAX,
+  ISSUED_AT_MS_CLAIM,
+} from './defaults.js';
+export { TokenError, type TokenErrorCode, type TokenErrorOptions, type TokenReason } from './errors.js';
 export {
   createKeySet,
+  createVerificationKeySet,
   generateSigningKey,
   type KeySet,
   type KeySetOptions,
@@ -8,30 +24,16 @@ export {
   type TokenAlgorithm,
   type TokenKeyInput,
   type VerificationKey,
+  type VerificationKeySet,
 } from './keys.js';
 export {
   createMemoryRefreshTokenStore,
   createMemoryRevocationStore,
   type MemoryTokenStoreOptions,
 } from './memory-stores.js';
-export {
-  ACCESS_TOKEN_TYP,
-  type AccessTokenClaims,
-  type CustomClaims,
-  createTokenService,
-  DEFAULT_ACCESS_TTL_SEC,
-  DEFAULT_CLOCK_TOLERANCE_SEC,
-  DEFAULT_MAX_TOKEN_LENGTH,
-  DEFAULT_REFRESH_ABSOLUTE_SEC,
-  DEFAULT_REFRESH_GRACE_MS,
-  DEFAULT_REFRESH_IDLE_SEC,
-  ISSUED_AT_MS_CLAIM,
-  type IssueInput,
-  type RevocationFailurePolicy,
-  type TokenPair,
-  type TokenService,
-  type TokenServiceOptions,
-} from './token-service.js';
+export type { RemoteKeySetOptions } from './remote-keys.js';
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './resource-server.js';
+export { createTokenService } from './token-service.js';
 export {
   accessTokenCookie,
   createTokenExtractor,
@@ -42,3 +44,13 @@ export {
   type TokenExtractorOptions,
   tokenFromBody,
 } from './transport.js';
+export type {
+  AccessTokenClaims,
+  AccessTokenVerifier,
+  CustomClaims,
+  IssueInput,
+  RevocationFailurePolicy,
+  TokenPair,
+  TokenService,
+  TokenServiceOptions,
+} from './types.js';

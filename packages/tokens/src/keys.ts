@@ -1,3 +1,4 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { ConfigError } from '@portcullis/core';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 
@@ -41,19 +42,26 @@ export interface KeySetOptions {
 export interface VerificationKey {
   readonly kid: string;
   readonly alg: TokenAlgorithm;
+  /** The key as jose takes it. */
   readonly key: CryptoKey;
+  /** The same key as a node:crypto key object, imported once, for the synchronous verifier. */
+  readonly nodeKey: KeyObject;
 }
 
-/** Keys imported once at start-up: one signing key and every key accepted for verification. */
-export interface KeySet {
-  /** The key new tokens are signed with. */
-  readonly signing: { readonly kid: string; readonly alg: TokenAlgorithm; readonly key: CryptoKey };
+/** Keys that verify tokens, no signing key needed (resource-server mode). */
+export interface VerificationKeySet {
   /** Verification key for a `kid`, or undefined. */
   get(kid: string): VerificationKey | undefined;
   /** Every algorithm present in the set (each key still accepts only its own). */
   readonly algorithms: readonly TokenAlgorithm[];
   /** Public keys only, as a JWKS document (RFC 7517 section 5); HMAC secrets are never listed. */
   readonly jwks: JSONWebKeySet;
+}
+
+/** Keys imported once at start-up: one signing key and every key accepted for verification. */
+export interface KeySet extends VerificationKeySet {
+  /** The key new tokens are signed with. */
+  readonly signing: { readonly kid: string; readonly alg: TokenAlgorithm; readonly key: CryptoKey };
 }
 
 const KID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -77,20 +85,41 @@ async function importAsymmetric(
   }
 }
 
+/** Asymmetric key type each algorithm needs (RFC 7518 section 3.1, RFC 8037 section 3.1). */
+const KEY_TYPE: Readonly<Record<string, string>> = { EdDSA: 'ed25519', ES256: 'ec', RS256: 'rsa' };
+
 /**
- * Imports the keys once (never per call) and builds the key set used to sign and verify.
- *
- * @example
- * ```ts
- * const keys = await createKeySet({ currentKid: 'k2', keys: [await generateSigningKey('EdDSA', 'k2'), oldPublicKey] });
- * ```
+ * The node:crypto twin of a verification key, checked against its algorithm once so a mismatch
+ * is a start-up error, never a per-request surprise. RSA keys under 2048 bits are refused, as
+ * jose refuses them (RFC 7518 section 3.3).
  */
-export async function createKeySet(options: KeySetOptions): Promise<KeySet> {
-  if (options.keys.length === 0) throw new ConfigError('key set: at least one key is required');
+export function nodeKeyFor(key: CryptoKey, alg: TokenAlgorithm, kid: string): KeyObject {
+  const nodeKey = KeyObject.from(key);
+  const fail = (why: string) => new ConfigError(`key "${kid}": ${why}`);
+  if (alg === 'HS256') {
+    if (nodeKey.type !== 'secret') throw fail('HS256 needs a secret key');
+    return nodeKey;
+  }
+  if (nodeKey.asymmetricKeyType !== KEY_TYPE[alg])
+    throw fail(`the key is not a ${KEY_TYPE[alg]} key for ${alg}`);
+  const details = nodeKey.asymmetricKeyDetails;
+  if (alg === 'ES256' && details?.namedCurve !== 'prime256v1') throw fail('ES256 needs a P-256 key');
+  if (alg === 'RS256' && (details?.modulusLength ?? 0) < 2048)
+    throw fail('RS256 needs an RSA key of at least 2048 bits');
+  return nodeKey;
+}
+
+interface Imported {
+  byKid: Map<string, VerificationKey>;
+  jwks: JWK[];
+}
+
+async function importVerificationKeys(inputs: readonly TokenKeyInput[]): Promise<Imported> {
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw new ConfigError('key set: at least one key is required');
   const byKid = new Map<string, VerificationKey>();
   const jwks: JWK[] = [];
-  let signing: KeySet['signing'] | undefined;
-  for (const input of options.keys) {
+  for (const input of inputs) {
     if (!KID_RE.test(input.kid)) throw new ConfigError(`key set: kid must match ${KID_RE}`);
     if (byKid.has(input.kid)) throw new ConfigError(`key set: duplicate kid "${input.kid}"`);
     if (input.alg === 'HS256') {
@@ -105,33 +134,71 @@ export async function createKeySet(options: KeySetOptions): Promise<KeySet> {
         false,
         ['sign', 'verify'],
       );
-      byKid.set(input.kid, { kid: input.kid, alg: 'HS256', key });
-      if (input.kid === options.currentKid) signing = { kid: input.kid, alg: 'HS256', key };
+      const nodeKey = createSecretKey(new Uint8Array(input.secret));
+      byKid.set(input.kid, { kid: input.kid, alg: 'HS256', key, nodeKey });
       continue;
     }
     if (!ASYMMETRIC.has(input.alg)) throw new ConfigError(`key "${input.kid}": unsupported algorithm`);
     const publicKey = await importAsymmetric(input.publicKey, input.alg, input.kid);
     if (publicKey.type !== 'public')
       throw new ConfigError(`key "${input.kid}": publicKey is not a public key`);
-    byKid.set(input.kid, { kid: input.kid, alg: input.alg, key: publicKey });
+    const nodeKey = nodeKeyFor(publicKey, input.alg, input.kid);
+    byKid.set(input.kid, { kid: input.kid, alg: input.alg, key: publicKey, nodeKey });
     jwks.push({ ...(await exportJWK(publicKey)), kid: input.kid, alg: input.alg, use: 'sig' });
-    if (input.kid === options.currentKid) {
-      if (input.privateKey === undefined)
-        throw new ConfigError(`key "${input.kid}": the current signing key needs its privateKey`);
-      const privateKey = await importAsymmetric(input.privateKey, input.alg, input.kid);
-      if (privateKey.type !== 'private')
-        throw new ConfigError(`key "${input.kid}": privateKey is not a private key`);
-      signing = { kid: input.kid, alg: input.alg, key: privateKey };
-    }
   }
-  if (!signing) throw new ConfigError(`key set: no key has the current kid "${options.currentKid}"`);
-  const algorithms = [...new Set([...byKid.values()].map((k) => k.alg))];
-  return Object.freeze({
-    signing: Object.freeze(signing),
+  return { byKid, jwks };
+}
+
+function freezeSet(imported: Imported): VerificationKeySet {
+  const { byKid, jwks } = imported;
+  return {
     get: (kid: string) => byKid.get(kid),
-    algorithms: Object.freeze(algorithms),
+    algorithms: Object.freeze([...new Set([...byKid.values()].map((k) => k.alg))]),
     jwks: Object.freeze({ keys: jwks }),
-  });
+  };
+}
+
+/**
+ * Imports verification keys once: public keys (CryptoKey or JWK) and HS256 secrets, no signing
+ * key. For a resource server that checks tokens an identity provider issued.
+ *
+ * @example
+ * ```ts
+ * const keys = await createVerificationKeySet({ keys: [{ kid: 'idp-1', alg: 'RS256', publicKey: idpJwk }] });
+ * ```
+ */
+export async function createVerificationKeySet(options: {
+  keys: readonly TokenKeyInput[];
+}): Promise<VerificationKeySet> {
+  return Object.freeze(freezeSet(await importVerificationKeys(options.keys)));
+}
+
+/**
+ * Imports the keys once (never per call) and builds the key set used to sign and verify.
+ *
+ * @example
+ * ```ts
+ * const keys = await createKeySet({ currentKid: 'k2', keys: [await generateSigningKey('EdDSA', 'k2'), oldPublicKey] });
+ * ```
+ */
+export async function createKeySet(options: KeySetOptions): Promise<KeySet> {
+  const imported = await importVerificationKeys(options.keys);
+  const input = options.keys.find((k) => k.kid === options.currentKid);
+  if (!input) throw new ConfigError(`key set: no key has the current kid "${options.currentKid}"`);
+  let signing: KeySet['signing'];
+  if (input.alg === 'HS256') {
+    signing = { kid: input.kid, alg: 'HS256', key: (imported.byKid.get(input.kid) as VerificationKey).key };
+  } else {
+    if (input.privateKey === undefined)
+      throw new ConfigError(
+        `key "${input.kid}": the current signing key needs its privateKey (to verify only, use createVerificationKeySet)`,
+      );
+    const privateKey = await importAsymmetric(input.privateKey, input.alg, input.kid);
+    if (privateKey.type !== 'private')
+      throw new ConfigError(`key "${input.kid}": privateKey is not a private key`);
+    signing = { kid: input.kid, alg: input.alg, key: privateKey };
+  }
+  return Object.freeze({ ...freezeSet(imported), signing: Object.freeze(signing) });
 }
 
 /**

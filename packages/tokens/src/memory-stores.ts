@@ -44,6 +44,7 @@ export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {
   const clock = options.clock ?? systemClock;
   const tokens = createMemoryTtlStore<number>({ max, clock });
   const subjects = createMemoryTtlStore<number>({ max, clock });
+  const sessions = createMemoryTtlStore<number>({ max, clock });
   let fullWarned = false;
   warnVolatile('the memory revocation store', options.warn);
   return {
@@ -61,12 +62,20 @@ export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {
       if (ttl > 0) tokens.set(tokenKey, expiresAtMs, ttl);
       return fresh;
     },
+    async revokeSession(_subject, sessionKey, expiresAtMs) {
+      const ttl = expiresAtMs - clock.now();
+      if (ttl <= 0) return false;
+      const fresh = !sessions.has(sessionKey);
+      sessions.set(sessionKey, expiresAtMs, ttl);
+      return fresh;
+    },
     async revokeSubject(subject, watermarkMs, ttlMs) {
       const current = subjects.get(subject) ?? 0;
       subjects.set(subject, Math.max(current, watermarkMs), Math.max(1, ttlMs));
     },
-    isRevoked(tokenKey, subject, issuedAtMs) {
+    isRevoked(tokenKey, subject, issuedAtMs, sessionKey) {
       if (tokens.size > 0 && tokens.has(tokenKey)) return true;
+      if (sessionKey !== undefined && sessions.size > 0 && sessions.has(sessionKey)) return true;
       if (subjects.size === 0) return false;
       const watermark = subjects.get(subject);
       return watermark !== undefined && issuedAtMs <= watermark;

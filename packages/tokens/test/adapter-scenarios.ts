@@ -25,10 +25,12 @@ import {
   createMemoryRefreshTokenStore,
   createMemoryRevocationStore,
   createTokenService,
+  createTokenVerifier,
   generateSigningKey,
   type TokenPair,
   type TokenService,
 } from '../src/index.js';
+import { type IdpKey, idpKey, idpToken, type JwksServer, startJwksServer } from './jwks-server.js';
 
 export interface TokenAppContext {
   tokens: TokenService<{ role: string }>;
@@ -52,9 +54,10 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
     const revocationStore: RevocationStore = {
       revokeToken: (k, s, e) => memory.revokeToken(k, s, e),
       revokeSubject: (s, w, t) => memory.revokeSubject(s, w, t),
-      isRevoked: (k, s, i) => {
+      revokeSession: (s, k, e) => memory.revokeSession(s, k, e),
+      isRevoked: (k, s, i, sk) => {
         if (storeDown) return Promise.reject(new StoreError('ERR_STORE_UNAVAILABLE', 'down for the test'));
-        return memory.isRevoked(k, s, i);
+        return memory.isRevoked(k, s, i, sk);
       },
       subjectWatermark: (s) => memory.subjectWatermark(s),
     };
@@ -211,6 +214,42 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
       expect((await me(bearer(other.access_token))).status).toBe(200);
     });
 
+    it('refresh-token reuse revokes the session: every access token of the family is refused', async () => {
+      const first = await login('user-4');
+      const second = (await (
+        await post('/refresh', { refresh_token: first.refresh_token })
+      ).json()) as TokenPair;
+      const elsewhere = await login('user-4');
+      expect((await me(bearer(second.access_token))).status).toBe(200);
+      clock.advance(5001);
+      await expectProblem(
+        await post('/refresh', { refresh_token: first.refresh_token }),
+        401,
+        'ERR_TOKEN_REUSED',
+      );
+      await expectProblem(await me(bearer(first.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      await expectProblem(await me(bearer(second.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      // Another login of the same user is another session: untouched.
+      expect((await me(bearer(elsewhere.access_token))).status).toBe(200);
+    });
+
+    it('logout with the newest access token ends the session: an earlier access token of it is refused', async () => {
+      const first = await login('user-5');
+      const second = (await (
+        await post('/refresh', { refresh_token: first.refresh_token })
+      ).json()) as TokenPair;
+      const elsewhere = await login('user-5');
+      expect((await post('/logout', {}, bearer(second.access_token))).status).toBe(200);
+      await expectProblem(await me(bearer(first.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      await expectProblem(await me(bearer(second.access_token)), 401, 'ERR_TOKEN_REVOKED');
+      await expectProblem(
+        await post('/refresh', { refresh_token: second.refresh_token }),
+        401,
+        'ERR_TOKEN_REVOKED',
+      );
+      expect((await me(bearer(elsewhere.access_token))).status).toBe(200);
+    });
+
     it('answers 503 with Retry-After when the revocation store is down (fail closed)', async () => {
       const pair = await login();
       storeDown = true;
@@ -221,6 +260,76 @@ export function runTokenScenarios(adapter: string, factory: TokenAppFactory): vo
       } finally {
         storeDown = false;
       }
+    });
+  });
+
+  describe(`resource server behind ${adapter}: an identity provider's JWKS on loopback`, () => {
+    const ISS = 'https://sso.example/realms/acme';
+    let app: RunningTokenApp;
+    let server: JwksServer;
+    const k1: IdpKey = idpKey('k1', 'RS256');
+    const k2: IdpKey = idpKey('k2', 'RS256');
+    const e1: IdpKey = idpKey('e1', 'ES256');
+    const claims = { sub: 'user-9', iss: ISS, aud: 'api', role: 'reader' };
+
+    beforeAll(async () => {
+      server = await startJwksServer([k1, e1]);
+      const keys = await createKeySet({ currentKid: 'k1', keys: [await generateSigningKey('EdDSA', 'k1')] });
+      const service = createTokenService<{ role: string }>({
+        keys,
+        issuer: 'https://auth.example',
+        audience: 'api',
+        revocationStore: createMemoryRevocationStore({ warn: false }),
+        refreshStore: createMemoryRefreshTokenStore({ warn: false }),
+      });
+      // Cooldown 0: an unknown kid refetches the set at once, so a rotation is seen without waiting.
+      const verifier = createTokenVerifier<{ role: string }>({
+        jwks: { url: server.url, cooldownMs: 0, timeoutMs: 500 },
+        issuer: ISS,
+        audience: 'api',
+      });
+      // The adapters' existing requireAuth takes a token service; only its verify is used on /me.
+      app = await factory({
+        tokens: { ...service, verify: verifier.verify },
+        options: { cookie: '__Host-at' },
+      });
+    });
+    afterAll(async () => {
+      await app.close();
+      await server.close();
+    });
+
+    const me = (token: string) =>
+      fetch(`${app.baseUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+
+    it('verifies RS256 and ES256 tokens, follows a key rotation, refuses tokens of a removed key, and answers 503 when the provider is gone', async () => {
+      const old = await idpToken(k1, claims);
+      let res = await me(old);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ sub: 'user-9', role: 'reader' });
+      expect((await me(await idpToken(e1, claims))).status).toBe(200);
+
+      // Rotation: k2 published, k1 withdrawn. The first k2 token makes the set refetch.
+      server.setKeys([k2, e1]);
+      expect((await me(await idpToken(k2, claims))).status).toBe(200);
+      res = await me(old);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_TOKEN_INVALID');
+
+      // A typ JWT token is refused by the at+jwt default with the same generic 401.
+      expect((await me(await idpToken(k2, claims, { typ: 'JWT' }))).status).toBe(401);
+
+      // Provider gone: a token naming a kid not in the cache needs a refetch, which fails: 503, fast.
+      await server.close();
+      const started = Date.now();
+      res = await me(await idpToken(idpKey('k3', 'RS256'), claims));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { code: string }).code).toBe('ERR_STORE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(2000);
+      // Tokens of keys still cached keep working while the set is fresh.
+      expect((await me(await idpToken(k2, claims))).status).toBe(200);
     });
   });
 }

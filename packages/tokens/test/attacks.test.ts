@@ -109,12 +109,40 @@ describe('createTokenService: attack suite', () => {
 
   it('refuses a token with a required claim missing', async () => {
     const { tokens, ed, claims } = await setup();
-    for (const missing of ['exp', 'iat', 'jti', 'sub', 'iss', 'aud', 'iat_ms']) {
+    const reasons: Record<string, string> = {
+      exp: 'ERR_TOKEN_CLAIMS',
+      iat: 'ERR_TOKEN_CLAIMS',
+      jti: 'ERR_TOKEN_CLAIMS',
+      sub: 'ERR_TOKEN_CLAIMS',
+      iss: 'ERR_TOKEN_ISSUER',
+      aud: 'ERR_TOKEN_AUDIENCE',
+    };
+    for (const [missing, reason] of Object.entries(reasons)) {
       const c: Record<string, unknown> = claims();
       delete c[missing];
       const token = forge(HEADER, c, edSigner(ed.privateKey));
-      expect([missing, await codeOf(tokens.verify(token))]).toEqual([missing, 'ERR_TOKEN_INVALID']);
+      const err = (await tokens.verify(token).catch((e: unknown) => e)) as TokenError;
+      expect([missing, err.code, err.reason]).toEqual([missing, 'ERR_TOKEN_INVALID', reason]);
     }
+  });
+
+  it('never requires the private iat_ms claim; without it "log out everywhere" compares iat seconds', async () => {
+    const { tokens, ed, claims, clock } = await setup();
+    const c: Record<string, unknown> = claims();
+    delete c.iat_ms;
+    expect((await tokens.verify(forge(HEADER, c, edSigner(ed.privateKey)))).sub).toBe('user-1');
+    // Logout at +200 ms, a token minted at +700 ms of the same second: with iat_ms it passes;
+    // with iat seconds alone it counts as issued before the logout (refused, the documented edge).
+    clock.advance(200);
+    await tokens.revokeAll('user-1');
+    clock.advance(500);
+    const withMs = forge(HEADER, claims({ iat_ms: clock.now() }), edSigner(ed.privateKey));
+    expect((await tokens.verify(withMs)).sub).toBe('user-1');
+    const secondsOnly: Record<string, unknown> = claims();
+    delete secondsOnly.iat_ms;
+    expect(await codeOf(tokens.verify(forge(HEADER, secondsOnly, edSigner(ed.privateKey))))).toBe(
+      'ERR_TOKEN_REVOKED',
+    );
   });
 
   it('refuses non-numeric exp, iat and iat_ms', async () => {

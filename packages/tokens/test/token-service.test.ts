@@ -109,6 +109,7 @@ describe('createTokenService: verifying', () => {
     const down: RevocationStore = {
       revokeToken: async () => true,
       revokeSubject: async () => {},
+      revokeSession: async () => true,
       isRevoked: async () => {
         throw new StoreError('ERR_STORE_UNAVAILABLE', 'down');
       },
@@ -126,6 +127,7 @@ describe('createTokenService: verifying', () => {
     const down: RevocationStore = {
       revokeToken: async () => true,
       revokeSubject: async () => {},
+      revokeSession: async () => true,
       isRevoked: () => Promise.reject(new Error('ECONNREFUSED')),
       subjectWatermark: async () => 0,
     };
@@ -136,6 +138,18 @@ describe('createTokenService: verifying', () => {
 });
 
 describe('createTokenService: verified-token cache', () => {
+  it('is on by default, hands out frozen claims, and is off with cache: false', async () => {
+    const { tokens } = await setup();
+    const { access_token } = await tokens.issue({ subject: 'u', claims: { roles: ['a'] } });
+    const first = await tokens.verify(access_token);
+    const second = await tokens.verify(access_token);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.roles)).toBe(true);
+    const { tokens: uncached } = await setup({ cache: false });
+    const t = (await uncached.issue({ subject: 'u' })).access_token;
+    expect(await uncached.verify(t)).not.toBe(await uncached.verify(t));
+  });
+
   it('still runs the revocation check on a cache hit', async () => {
     const { tokens } = await setup({ cache: { max: 100 } });
     const { access_token } = await tokens.issue({ subject: 'u' });
