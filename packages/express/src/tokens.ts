@@ -1,6 +1,7 @@
 import { isPortcullisError } from '@portcullis/core';
 import {
   type AccessTokenClaims,
+  type AccessTokenVerifier,
   accessTokenCookie,
   type CustomClaims,
   createTokenExtractor,
@@ -42,7 +43,7 @@ function fail(res: Response, next: NextFunction, err: unknown): void {
  * app.get('/me', requireAuth(tokens), (req, res) => { res.json({ user: authClaims(req)?.sub }) });
  * ```
  */
-export function requireAuth(tokens: TokenService, options: ExpressTokenOptions = {}): RequestHandler {
+export function requireAuth(tokens: AccessTokenVerifier, options: ExpressTokenOptions = {}): RequestHandler {
   const extract = createTokenExtractor(options);
   return async (req, res, next) => {
     try {

@@ -1,6 +1,7 @@
 import { jsonBodyError } from '@portcullis/core';
 import {
   type AccessTokenClaims,
+  type AccessTokenVerifier,
   accessTokenCookie,
   type CustomClaims,
   createTokenExtractor,
@@ -56,7 +57,7 @@ export function authClaims<C extends CustomClaims = CustomClaims>(
  * ```
  */
 export function requireAuth(
-  tokens: TokenService,
+  tokens: AccessTokenVerifier,
   options: FastifyTokenOptions = {},
 ): preHandlerAsyncHookHandler {
   const extract = createTokenExtractor(options);

@@ -1,5 +1,6 @@
 import {
   type AccessTokenClaims,
+  type AccessTokenVerifier,
   accessTokenCookie,
   type CustomClaims,
   createTokenExtractor,
@@ -36,7 +37,7 @@ export function authClaims<C extends CustomClaims = CustomClaims>(
  * app.get('/me', requireAuth(tokens), (c) => c.json({ user: authClaims(c)?.sub }));
  * ```
  */
-export function requireAuth(tokens: TokenService, options: HonoTokenOptions = {}): MiddlewareHandler {
+export function requireAuth(tokens: AccessTokenVerifier, options: HonoTokenOptions = {}): MiddlewareHandler {
   const extract = createTokenExtractor(options);
   return async (c, next) => {
     try {

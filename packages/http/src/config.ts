@@ -4,7 +4,7 @@ import type { Metrics, ScrapeHandlerOptions } from '@portcullis/metrics';
 import type { MimeGuard } from '@portcullis/mime-guard';
 import type { PasswordReset, PasswordValidator } from '@portcullis/password';
 import type { RateLimitPolicy, RateLimitRules } from '@portcullis/rate-limit';
-import type { TokenService } from '@portcullis/tokens';
+import type { AccessTokenVerifier, TokenService } from '@portcullis/tokens';
 
 /** Where the access token is read from besides `Authorization: Bearer`. */
 export interface TokenTransportOptions {
@@ -41,8 +41,11 @@ export interface PortcullisConfig<Uploads extends object = object> {
    * a policy from `createRateLimitPolicy`. Either way the client is the one the context resolved.
    */
   rateLimit?: RateLimitPolicy | RateLimitRules | undefined;
-  /** The token service behind `requireAuth`. */
-  tokens?: TokenService | undefined;
+  /**
+   * What `requireAuth` verifies with: the token service, or a resource-server verifier
+   * (`createTokenVerifier`, tokens from your identity provider).
+   */
+  tokens?: TokenService | AccessTokenVerifier | undefined;
   /** Where the access token is read from besides `Authorization: Bearer`. */
   tokenOptions?: TokenTransportOptions | undefined;
   /** Measures every request; `metricsHandler` serves it. */
