@@ -7,6 +7,7 @@ import {
   normalizeRoute,
   normalizeStatus,
 } from './labels.js';
+import type { Metrics } from './metrics.js';
 import { type Labels, reuse, type SeriesGuard } from './series.js';
 
 /** 1-based index of each standard method; 0 stands for `_OTHER`. */
@@ -23,16 +24,7 @@ export interface HttpHistogramDeps {
 }
 
 /** `http_server_request_duration_seconds` and `http_server_active_requests`, with their hot path. */
-export interface HttpHistogram {
-  startRequest(): number;
-  endRequest(
-    startedAt: number,
-    method: string,
-    route: string | undefined,
-    status: number,
-    errorType?: string,
-  ): void;
-}
+export type HttpHistogram = Pick<Metrics, 'startRequest' | 'endRequest'>;
 
 /**
  * The OTel HTTP server histogram and in-flight gauge. The hot path of a known method, route and
