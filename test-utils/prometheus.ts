@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
+import { freeLoopbackPort } from './ports.ts';
 
 /** Paths of the Prometheus binaries. */
 export interface PrometheusBinaries {
@@ -46,20 +46,6 @@ export function describePrometheus(name: string, fn: (bins: PrometheusBinaries) 
     return;
   }
   describe(name, () => fn(bins));
-}
-
-/** A free TCP port on loopback. */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** One sample of an instant vector. */
@@ -270,3 +256,5 @@ export function replaceRuleExpr(text: string, rule: AlertRuleText, expr: string)
   );
   return lines.join('\n');
 }
+
+export { freeLoopbackPort } from './ports.ts';

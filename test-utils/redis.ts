@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { freeLoopbackPort } from './ports.ts';
 import { haveRedisBinaries, type RedisClusterProcess, startRedisCluster } from './redis-cluster.js';
 
 /**
@@ -30,19 +30,6 @@ export function uniquePrefix(label: string): string {
   return `test:${label}:${process.pid}:${Math.random().toString(36).slice(2, 10)}:`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** A private redis-server a test can stop and restart (outage tests). */
 export interface RedisProcess {
   readonly url: string;
@@ -57,7 +44,7 @@ export interface RedisProcess {
  */
 export async function startRedisServer(): Promise<RedisProcess | undefined> {
   const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {

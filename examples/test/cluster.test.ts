@@ -8,11 +8,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisClient, waitForRedis } from '@portcullis/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freeLoopbackPort } from '../../test-utils/ports.ts';
 import { describeRedis, describeRedisCluster, uniquePrefix } from '../../test-utils/redis.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -36,18 +36,6 @@ function send(port: number, method: string, path: string, headers: Record<string
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * The scenarios, against whatever shared Redis `redisEnv` names (REDIS_URL or REDIS_CLUSTER).
  * `cleanup` removes the run's keys afterwards, where the server outlives the test.
@@ -62,7 +50,7 @@ function demoScenarios(redisEnv: () => Record<string, string>, cleanup?: (prefix
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'packages/fastify/dist/index.js')))
       throw new Error('build the packages first (pnpm build): run.ts runs against dist/');
-    port = await freePort();
+    port = await freeLoopbackPort();
     dir = await mkdtemp(join(tmpdir(), 'portcullis-cluster-'));
     child = spawn(process.execPath, [join(ROOT, 'examples/run.ts')], {
       cwd: ROOT,

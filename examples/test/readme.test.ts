@@ -5,17 +5,9 @@
  * a 429 counted in the security events, a malformed body answered 400.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+import { freeLoopbackPort } from '../../test-utils/ports.ts';
 
 for (const flavour of ['fastify', 'express', 'hono'] as const) {
   describe(`README app (${flavour})`, () => {
@@ -25,7 +17,7 @@ for (const flavour of ['fastify', 'express', 'hono'] as const) {
     });
 
     it('works as the README says', async () => {
-      const port = await freePort();
+      const port = await freeLoopbackPort();
       child = spawn(process.execPath, [`readme/${flavour}.ts`], {
         cwd: new URL('..', import.meta.url).pathname,
         env: { ...process.env, PORT: String(port) },

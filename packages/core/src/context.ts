@@ -183,6 +183,38 @@ function instanceOf(routedPath: string): string {
   );
 }
 
+/** The runtime, when it is one that hands an adapter no socket address (Bun, Deno, Workers). */
+function socketlessRuntime(): string | undefined {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown; navigator?: { userAgent?: unknown } };
+  if (g.Bun !== undefined) return 'Bun';
+  if (g.Deno !== undefined) return 'Deno';
+  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'Cloudflare Workers';
+  return undefined;
+}
+
+const noAddressSource = (where: string) =>
+  new ConfigError(
+    `${where} gives no socket address, so every client would share one rate-limit bucket: pass remoteAddress: (c) => getConnInfo(c).remote.address to portcullis(), or createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' }) where the platform writes that header`,
+  );
+
+/**
+ * The start-up check of an adapter on a runtime that may have no socket address: on Bun, Deno or
+ * Workers, without a peer source of the adapter's (`hasPeerSource`) or a platform header on the
+ * context, it throws a ConfigError naming the fix; a client is never keyed as `unknown` silently.
+ * Returns what to call when a request arrives without an address anyway: it warns once.
+ */
+export function requireClientAddressSource(context: SecurityContext, hasPeerSource: boolean): () => void {
+  const configured = hasPeerSource || context.clientAddressHeader !== undefined;
+  const runtime = socketlessRuntime();
+  if (runtime !== undefined && !configured) throw noAddressSource(runtime);
+  let warned = configured;
+  return () => {
+    if (warned) return;
+    warned = true;
+    globalThis.process?.emitWarning?.(noAddressSource('This runtime').message, 'PortcullisWarning');
+  };
+}
+
 /** The context given, or a new default one (socket peer only, a fresh bus). */
 export function contextOf(context: SecurityContext | undefined): SecurityContext {
   return context ?? createSecurityContext();

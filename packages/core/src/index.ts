@@ -23,6 +23,7 @@ export {
   isResolvedClient,
   need,
   type PortcullisRequestState,
+  requireClientAddressSource,
   type SecurityContext,
   type SecurityContextOptions,
   type SecurityRequest,

@@ -40,6 +40,7 @@ describe('@portcullis/core public surface', () => {
       'problemTypeFor',
       'readHeader',
       'requestPath',
+      'requireClientAddressSource',
       'selectorTag',
       'shardTag',
       'systemClock',

@@ -1,5 +1,10 @@
 import type { FileAction } from '@portcullis/audit';
-import { ConfigError, need, type SecurityContext, type SecurityRequest } from '@portcullis/core';
+import {
+  need,
+  requireClientAddressSource,
+  type SecurityContext,
+  type SecurityRequest,
+} from '@portcullis/core';
 import { createPortcullisPipeline, type PortcullisConfig } from '@portcullis/http';
 import type { Context, ErrorHandler, Handler, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
@@ -44,20 +49,6 @@ export interface HonoPortcullis extends MiddlewareHandler {
   errorHandler(): ErrorHandler;
 }
 
-/** The runtime, when it is one that gives Hono no socket address through Node's bindings. */
-function socketlessRuntime(): string | undefined {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown; navigator?: { userAgent?: unknown } };
-  if (g.Bun !== undefined) return 'Bun';
-  if (g.Deno !== undefined) return 'Deno';
-  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'Cloudflare Workers';
-  return undefined;
-}
-
-const NO_ADDRESS_SOURCE = (where: string) =>
-  new ConfigError(
-    `${where} gives no socket address, so every client would share one rate-limit bucket: pass remoteAddress: (c) => getConnInfo(c).remote.address to portcullis(), or createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' }) where the platform writes that header`,
-  );
-
 /**
  * Wires every configured Portcullis module into Hono in one call. The returned middleware
  * builds core's neutral request once (client resolved by the context, path as Hono routes it),
@@ -78,19 +69,12 @@ export function portcullis<R = unknown>(config: HonoPortcullisConfig<R>): HonoPo
   const pipeline = createPortcullisPipeline(config);
   const { context } = pipeline;
   const remoteAddress = config.remoteAddress;
-  const runtime = socketlessRuntime();
-  if (runtime !== undefined && remoteAddress === undefined && context.clientAddressHeader === undefined)
-    throw NO_ADDRESS_SOURCE(runtime);
-  const sources = remoteAddress !== undefined || context.clientAddressHeader !== undefined;
-  let warned = false;
+  // Core decides: on Bun, Deno or Workers without a source for the peer, start-up fails.
+  const warnNoAddress = requireClientAddressSource(context, remoteAddress !== undefined);
 
   const neutral = (c: Context, measure: boolean): SecurityRequest => {
     const input = securityRequestInput(c, remoteAddress?.(c));
-    if (input.remoteAddress === undefined && !sources && !warned) {
-      warned = true;
-      // Never silent: the request still runs, keyed as `unknown`, and the operator is told why.
-      globalThis.process?.emitWarning?.(NO_ADDRESS_SOURCE('This runtime').message, 'PortcullisWarning');
-    }
+    if (input.remoteAddress === undefined) warnNoAddress();
     const request = measure ? pipeline.begin(input) : context.request(input);
     const existing = c.get('portcullis');
     if (existing) Object.assign(request.state, existing);
