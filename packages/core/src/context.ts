@@ -142,10 +142,15 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
     requestPath: (p) => requestPath(p, caseSensitivePaths),
     request(input) {
       const client = resolveClient({ remoteAddress: input.remoteAddress, headers: input.headers });
+      let instance: string | undefined;
       return {
         method: input.method,
         path: requestPath(input.routedPath, caseSensitivePaths),
-        instance: instanceOf(input.routedPath),
+        // Only a problem answer needs it: escaped on first use, not on every request.
+        get instance() {
+          instance ??= instanceOf(input.routedPath);
+          return instance;
+        },
         headers: input.headers,
         client,
         state: {},
