@@ -374,14 +374,26 @@ export function runDemoScenarios(framework: Framework): void {
       expect((await call('GET', `/files/${id}`, bearer(accessToken))).status).toBe(200);
       const me = await call('GET', '/me', bearer(accessToken));
       const sub = (me.body as { subject: string }).subject;
-      await h.sec.audit.flush();
-      const files = h.sec.auditSink?.files() ?? [];
+      // File routes are audited when the response has really ended (its 'close', after the last
+      // byte), which can come a moment after the client read the body: wait for it, bounded.
+      const readLines = async () => {
+        await h.sec.audit.flush();
+        const found = h.sec.auditSink?.files() ?? [];
+        const text = (await Promise.all(found.map((f) => readFile(f, 'utf8')))).join('');
+        return {
+          found,
+          lines: text
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>),
+        };
+      };
+      let { found: files, lines } = await readLines();
+      for (let i = 0; i < 50 && !lines.some((l) => l.resource === id && l.action === 'read'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        ({ found: files, lines } = await readLines());
+      }
       expect(files.length).toBeGreaterThan(0);
-      const lines = (await Promise.all(files.map((f) => readFile(f, 'utf8'))))
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const mine = lines.filter((l) => l.user === sub);
       expect(mine).toContainEqual(
         expect.objectContaining({
