@@ -56,7 +56,9 @@ export function compilePathPattern(pattern: string, caseSensitive = false): Path
     if (seg === '*' && i === segments.length - 1) {
       re += '(?:/.*)?';
     } else if (seg.startsWith(':') && seg.length > 1) {
-      re += '/[^/]+';
+      // A last parameter may be empty: Fastify routes `GET /users/` to `/users/:id` (and the
+      // canonical path of `/users/` is `/users`), so the rule must count it too.
+      re += i === segments.length - 1 ? '(?:/[^/]*)?' : '/[^/]+';
     } else {
       re += `/${seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
     }
