@@ -4,6 +4,7 @@ import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   guardMultipart,
+  type LingerOptions,
   type MimeGuard,
   type StoredUpload,
   type UploadMeta,
@@ -23,14 +24,17 @@ export interface ExpressUploadsOptions<R> {
   fields?: readonly string[] | undefined;
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((req: Request) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
+  /** How much of a refused body is still read after the answer. Default 1 MiB or 2 s. */
+  linger?: LingerOptions | undefined;
 }
 
 /**
  * Express middleware that streams a multipart request through the MIME guard into `store`
  * (mime-guard's `guardMultipart`: never buffered whole, one request one outcome) and stashes the
  * stored files on `req.portcullis.uploads`. A refused file answers its problem (415, 422 or 413)
- * once the rest of the body has been read, so the client sees the answer; stored files are then
- * removed through `remove`.
+ * at once, as soon as the limit is passed; the rest of the body is discarded for a bounded while
+ * (`linger`) so the client reads the answer, then the connection closes. Stored files are removed
+ * through `remove`.
  *
  * @example
  * ```ts
@@ -49,6 +53,8 @@ export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions
       commit: commit && ((stored) => commit(stored, req)),
       fields: options.fields,
       context: options.context?.(req),
+      response: res,
+      linger: options.linger,
     }).then(
       ({ files, fields }) => {
         requestState(req).uploads = { files, fields } satisfies UploadsState<R> as UploadsState;

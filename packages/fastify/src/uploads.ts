@@ -4,6 +4,8 @@ import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   createUploadSession,
+  type LingerOptions,
+  lingerAfterRefusal,
   type MimeGuard,
   type StoredUpload,
   type UploadMeta,
@@ -25,6 +27,8 @@ export interface FastifyUploadsOptions<R> {
   context?:
     | ((request: FastifyRequest) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>)
     | undefined;
+  /** How much of a refused body is still read after the answer. Default 1 MiB or 2 s. */
+  linger?: LingerOptions | undefined;
 }
 
 /** Structural view of what @fastify/multipart adds to the request (stream mode). */
@@ -48,7 +52,8 @@ interface MultipartRequest {
  * A Fastify `preHandler` that streams each file of a multipart request (read with
  * @fastify/multipart, which you register) through the MIME guard into `store`, and stashes the
  * stored files on `request.portcullis.uploads`. A refused file answers its problem (415, 422 or
- * 413) after the rest of the body has been drained.
+ * 413) at once, as soon as the limit is passed; the rest of the body is discarded for a bounded
+ * while (`linger`) so the client reads the answer, then the connection closes.
  *
  * @example
  * ```ts
@@ -94,12 +99,24 @@ export function guardUploads<R>(
         });
         for await (const part of parts) {
           if (part.type === 'file' && part.file) {
+            // Past its cut the parser skips the rest of the file as fast as it arrives while the
+            // guard reads what came before; the request fails once the guard reaches the cut (one
+            // byte over its largest limit), so stop feeding the parser now.
+            part.file.once('limit', () => request.raw.unpipe());
             // The iterator yields the next part only once this file has been read or drained.
             await session.add(part.file, {
               field: part.fieldname,
               filename: part.filename,
               declaredType: part.mimetype,
             });
+            if (session.signal.aborted) {
+              // The first refusal ends the reading: destroying the part makes @fastify/multipart
+              // unpipe its parser, the answer goes out now, and the rest of the body is discarded
+              // for a bounded while instead of being parsed to its end.
+              part.file.destroy();
+              lingerAfterRefusal(request.raw, reply.raw, options.linger);
+              break;
+            }
           } else {
             fields[part.fieldname] = String(part.value);
           }
@@ -107,6 +124,7 @@ export function guardUploads<R>(
       } catch (err) {
         // The parser's own failure fails the request: stored files are removed, none reported.
         session.abort(err);
+        lingerAfterRefusal(request.raw, reply.raw, options.linger);
         await session.finish().catch(() => {});
         throw isPortcullisError(err)
           ? err

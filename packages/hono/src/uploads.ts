@@ -1,9 +1,10 @@
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { isPortcullisError } from '@portcullis/core';
 import type { UploadsState } from '@portcullis/http';
 import {
   type AcceptedUpload,
   guardMultipart,
+  type LingerOptions,
   type MimeGuard,
   type StoredUpload,
   type UploadMeta,
@@ -23,6 +24,8 @@ export interface HonoUploadsOptions<R> {
   fields?: readonly string[] | undefined;
   /** Event context for `upload_rejected` / `upload_stored` (user id, resolved client address...). */
   context?: ((c: Context) => Pick<UploadMeta, 'userId' | 'clientAddress' | 'requestId'>) | undefined;
+  /** How much of a refused body is still read after the answer. Default 1 MiB or 2 s. */
+  linger?: LingerOptions | undefined;
 }
 
 /** Node's request on @hono/node-server, when nobody has read its body yet. */
@@ -30,10 +33,20 @@ interface NodeIncoming extends Readable {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function bodyStream(c: Context): { body: Readable; headers: Record<string, string | string[] | undefined> } {
-  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
+interface NodeBindings {
+  incoming?: NodeIncoming;
+  outgoing?: Writable;
+}
+
+function bodyStream(c: Context): {
+  body: Readable;
+  headers: Record<string, string | string[] | undefined>;
+  response?: Writable | undefined;
+} {
+  const env = c.env as NodeBindings | undefined;
+  const incoming = env?.incoming;
   if (incoming && typeof incoming.pipe === 'function' && !incoming.readableDidRead)
-    return { body: incoming, headers: incoming.headers };
+    return { body: incoming, headers: incoming.headers, response: env?.outgoing };
   const headers = Object.fromEntries(c.req.raw.headers);
   const web = c.req.raw.body;
   return {
@@ -46,8 +59,9 @@ function bodyStream(c: Context): { body: Readable; headers: Record<string, strin
  * Hono middleware that streams a multipart body through the MIME guard into `store` (mime-guard's
  * `guardMultipart`, as the Express adapter does: never buffered whole, one request one outcome),
  * and stashes the stored files in `c.get('portcullis').uploads`. A file over the guard's size
- * limit is its 413, counted as an upload rejection; the body is read to its end before the answer,
- * so a client still sending reads the 413 instead of a reset connection. No `bodyLimit` is needed
+ * limit is its 413, counted as an upload rejection, answered as soon as the limit is passed; the
+ * rest of the body is discarded for a bounded while (`linger`), so a client still sending reads
+ * the 413 instead of a reset connection, then the connection closes. No `bodyLimit` is needed
  * in front of it (the guard's `maxFileSize` and `maxFiles` bound it).
  *
  * @example
@@ -60,7 +74,7 @@ function bodyStream(c: Context): { body: Readable; headers: Record<string, strin
 export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>): MiddlewareHandler {
   return async (c, next) => {
     const { remove, commit } = options;
-    const { body, headers } = bodyStream(c);
+    const { body, headers, response } = bodyStream(c);
     try {
       const { files, fields } = await guardMultipart<R>(guard, body, headers, {
         store: (file) => options.store(file, c),
@@ -68,6 +82,8 @@ export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>
         commit: commit && ((stored) => commit(stored, c)),
         fields: options.fields,
         context: options.context?.(c),
+        response,
+        linger: options.linger,
       });
       requestState(c).uploads = { files, fields } satisfies UploadsState<R> as UploadsState;
     } catch (err) {

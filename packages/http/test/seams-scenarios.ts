@@ -277,6 +277,54 @@ export function runSeamScenarios(name: string, build: BuildSeamApp): void {
       ).toBeGreaterThanOrEqual(5);
     });
 
+    it('an over-limit upload is answered as soon as the limit is passed, read by the client, and the rest of the body is not read', async () => {
+      // 50 MB streamed behind a real PNG head, against a 64 KiB limit: the client counts what it
+      // could push. Before, every framework read all 50 MB before answering.
+      const boundary = 'portcullis-early-413';
+      const total = 50 * 1024 * 1024;
+      const chunk = new Uint8Array(64 * 1024);
+      const head = new TextEncoder().encode(
+        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="big.png"\r\ncontent-type: image/png\r\n\r\n`,
+      );
+      let sent = 0;
+      let started = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (!started) {
+            started = true;
+            const first = new Uint8Array([...head, ...png()]);
+            sent += first.length;
+            controller.enqueue(first);
+          } else if (sent < total) {
+            sent += chunk.length;
+            controller.enqueue(chunk);
+          } else {
+            controller.enqueue(new TextEncoder().encode(`\r\n--${boundary}--\r\n`));
+            controller.close();
+          }
+        },
+      });
+      const r = await fetch(`${app.url}/upload`, {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      const sentAtAnswer = sent;
+      expect(r.status).toBe(413);
+      expect(await r.json()).toMatchObject({ code: 'ERR_MIME_TOO_LARGE' });
+      // The answer came after the limit plus what the sockets buffer, not after 50 MB.
+      expect(sentAtAnswer).toBeLessThan(8 * 1024 * 1024);
+      // And the server stops reading a bounded while later: the client cannot push the 50 MB.
+      const deadline = Date.now() + 5_000;
+      let last = -1;
+      while (Date.now() < deadline && sent !== last) {
+        last = sent;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+    });
+
     it('finding 8: an aborted download is audited ABORTED on every framework', async () => {
       const controller = new AbortController();
       const res = await fetch(`${app.url}/download/report-9`, { signal: controller.signal });

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { InputError } from '@portcullis/core';
 import busboy from 'busboy';
 import type { AcceptedUpload, MimeGuard, UploadMeta } from './guard.js';
+import { type LingerOptions, lingerAfterRefusal, type RefusalResponse } from './linger.js';
 import { createUploadSession, type StoredUpload, type UploadSessionOptions } from './session.js';
 
 /** Options of {@link guardMultipart}. */
@@ -12,6 +13,13 @@ export interface MultipartOptions<R> extends Omit<UploadSessionOptions<Readable,
   maxFields?: number | undefined;
   /** Longest text field, in bytes. Default 64 KiB. */
   maxFieldSize?: number | undefined;
+  /**
+   * The Node response the refusal is answered on: after a refusal the connection is closed only
+   * once it is out (see {@link lingerAfterRefusal}). Without it, the bounds alone decide.
+   */
+  response?: RefusalResponse | undefined;
+  /** How much of a refused body is still read after the answer. Default 1 MiB or 2 s. */
+  linger?: LingerOptions | undefined;
 }
 
 /** What a request's multipart body gave: every stored file and the text fields. */
@@ -31,8 +39,10 @@ export function isMultipartForm(contentType: string | undefined): boolean {
  * MIME guard into `store` as it arrives, one request one outcome (the upload session: the first
  * refusal wins, later files are drained, stored files are removed). A file over the guard's size
  * limit is the guard's 413 (counted as an upload rejection), not a parser's silent cut; more
- * files than the guard's `maxFiles` is its 413 too. The body is read to its end before the
- * promise settles, so the answer reaches a client that is still sending. Shared by the
+ * files than the guard's `maxFiles` is its 413 too. The promise settles at the first refusal,
+ * as soon as the limit is passed: parsing stops and the rest of the body is discarded for a
+ * bounded while after the answer ({@link lingerAfterRefusal}), so a client still sending reads
+ * the answer and a 50 MB body is not read to refuse it. Shared by the
  * adapters whose framework gives a raw body stream (Express, Hono on Node).
  *
  * @example
@@ -72,13 +82,31 @@ export function guardMultipart<R>(
   const fields: Record<string, string> = Object.create(null);
   return new Promise((resolve, reject) => {
     let settled = false;
-    const settle = (fn: () => void) => {
+    const settle = () => {
       if (settled) return;
       settled = true;
-      fn();
+      session.finish().then((files) => resolve({ files, fields }), reject);
     };
+    let stopped = false;
+    // The first failure ends the reading: nothing more is parsed, the answer can go out now, and
+    // the rest of the body is discarded for a bounded while (lingerAfterRefusal), not read whole.
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      body.unpipe(parser);
+      lingerAfterRefusal(body, options.response, options.linger);
+      // Destroying the parser ends the file stream it was feeding, so every pending file settles.
+      parser.destroy();
+      settle();
+    };
+    session.signal.addEventListener('abort', () => queueMicrotask(stop), { once: true });
     parser.on('file', (field, stream, info) => {
       const meta: Omit<UploadMeta, 'index'> = { field, filename: info.filename, declaredType: info.mimeType };
+      // Past its cut busboy skips the rest of the file as fast as it arrives, while the guard is
+      // still reading what came before it (12 MB more read for a 1 MiB limit, measured). The
+      // request fails once the guard reaches the cut (the cut is one byte over its largest limit),
+      // so stop feeding the parser now.
+      stream.once('limit', () => body.unpipe(parser));
       void session.add(stream, meta);
     });
     parser.on('field', (name, value, info) => {
@@ -89,24 +117,13 @@ export function guardMultipart<R>(
     parser.on('fieldsLimit', () =>
       session.abort(new InputError('ERR_INPUT_TOO_LARGE', 'too many form fields')),
     );
-    parser.once('close', () => {
-      session.finish().then(
-        (files) => settle(() => resolve({ files, fields })),
-        (err: unknown) => settle(() => reject(err)),
-      );
-    });
+    parser.once('close', settle);
     parser.once('error', (err) => {
-      body.unpipe(parser);
-      body.resume();
       session.abort(new InputError('ERR_INPUT_INVALID', 'malformed multipart body', { cause: err }));
-      session.finish().then(
-        () => settle(() => reject(new InputError('ERR_INPUT_INVALID', 'malformed multipart body'))),
-        (e: unknown) => settle(() => reject(e)),
-      );
+      stop();
     });
     body.once('error', (err) => {
       session.abort(new InputError('ERR_INPUT_INVALID', 'the request body was cut off', { cause: err }));
-      parser.destroy(err);
     });
     body.pipe(parser);
   });

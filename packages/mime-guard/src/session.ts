@@ -55,6 +55,12 @@ export interface UploadSession<S extends UploadSource, R> {
    */
   abort(error: unknown): void;
   /**
+   * Aborted at the request's first failure (a refused file, a file over its limit, an abort),
+   * with that failure as its reason: the moment a parser can stop reading and the adapter can
+   * answer, instead of reading the rest of an over-limit body first.
+   */
+  readonly signal: AbortSignal;
+  /**
    * Waits for every file. One request, one outcome: resolves with every stored file (after
    * `commit`, then `upload_stored` is published for each), or removes them all and throws the
    * first refusal (a `MimeGuardError`) or the first other failure, publishing no `upload_stored`.
@@ -83,6 +89,13 @@ export function createUploadSession<S extends UploadSource, R>(
 ): UploadSession<S, R> {
   let index = 0;
   let failure: { error: unknown } | undefined;
+  const failed = new AbortController();
+  let finished: Promise<StoredUpload<R>[]> | undefined;
+  const fail = (error: unknown) => {
+    if (failure) return;
+    failure = { error };
+    failed.abort(error);
+  };
   const stored: StoredUpload<R>[] = [];
   const pending: Promise<void>[] = [];
   const storedEvents: Array<() => void> = [];
@@ -95,9 +108,7 @@ export function createUploadSession<S extends UploadSource, R>(
     }
     if (fields !== undefined && (meta.field === undefined || !fields.has(meta.field))) {
       drain(source);
-      failure = {
-        error: new InputError('ERR_INPUT_INVALID', `files are accepted in ${[...fields].join(', ')} only`),
-      };
+      fail(new InputError('ERR_INPUT_INVALID', `files are accepted in ${[...fields].join(', ')} only`));
       return;
     }
     let content: unknown;
@@ -107,7 +118,7 @@ export function createUploadSession<S extends UploadSource, R>(
         deferStoredEvent: (publish) => storedEvents.push(publish),
       });
       if (!decision.ok) {
-        failure ??= { error: decision.error };
+        fail(decision.error);
         return;
       }
       if (failure) {
@@ -128,7 +139,7 @@ export function createUploadSession<S extends UploadSource, R>(
       if (isNodeReadable(content)) content.destroy();
       else if (isWebStream(content) && !content.locked) content.cancel().catch(() => {});
       drain(source);
-      failure ??= { error };
+      fail(error);
     }
   }
 
@@ -139,23 +150,31 @@ export function createUploadSession<S extends UploadSource, R>(
       return task;
     },
     abort(error) {
-      failure ??= { error };
+      fail(error);
     },
-    async finish() {
-      await Promise.all(pending);
-      if (!failure && options.commit) {
-        try {
-          await options.commit(stored);
-        } catch (error) {
-          failure = { error };
-        }
-      }
-      if (!failure) {
-        for (const publish of storedEvents) publish();
-        return stored;
-      }
-      if (options.remove) await Promise.allSettled(stored.map((s) => options.remove!(s)));
-      throw failure.error;
+    signal: failed.signal,
+    finish() {
+      // Once: a second caller (a parser's close after its error) gets the same outcome, and no
+      // file is committed or removed twice.
+      finished ??= settle();
+      return finished;
     },
   };
+
+  async function settle(): Promise<StoredUpload<R>[]> {
+    await Promise.all(pending);
+    if (!failure && options.commit) {
+      try {
+        await options.commit(stored);
+      } catch (error) {
+        fail(error);
+      }
+    }
+    if (!failure) {
+      for (const publish of storedEvents) publish();
+      return stored;
+    }
+    if (options.remove) await Promise.allSettled(stored.map((s) => options.remove!(s)));
+    throw failure.error;
+  }
 }

@@ -38,6 +38,36 @@ describe('createUploadSession', () => {
     expect(removed).toHaveLength(1);
   });
 
+  it('aborts its signal at the first refusal, with the refusal as reason, so parsing can stop there', async () => {
+    const session = createUploadSession<Uint8Array, string>(createMimeGuard({ maxFiles: 3 }), {
+      store: async (file) => file.storageName,
+    });
+    await session.add(f.png(), { filename: 'ok.png' });
+    expect(session.signal.aborted).toBe(false);
+    await session.add(f.elf(), { filename: 'bad.png' });
+    expect(session.signal.aborted).toBe(true);
+    expect(session.signal.reason).toMatchObject({ code: 'ERR_MIME_EXECUTABLE' });
+    session.abort(new Error('later'));
+    expect(session.signal.reason).toMatchObject({ code: 'ERR_MIME_EXECUTABLE' });
+    await expect(session.finish()).rejects.toMatchObject({ code: 'ERR_MIME_EXECUTABLE' });
+  });
+
+  it('settles once: a second finish (a parser closing after its error) removes nothing twice', async () => {
+    const removed: string[] = [];
+    const session = createUploadSession<Uint8Array, string>(createMimeGuard({ maxFiles: 2 }), {
+      store: async (file) => file.storageName,
+      remove: async (s: StoredUpload<string>) => {
+        removed.push(s.stored);
+      },
+    });
+    await session.add(f.png(), { filename: 'ok.png' });
+    await session.add(f.elf(), { filename: 'bad.png' });
+    const [a, b] = await Promise.allSettled([session.finish(), session.finish()]);
+    expect(a.status).toBe('rejected');
+    expect(b.status).toBe('rejected');
+    expect(removed).toHaveLength(1);
+  });
+
   it('numbers files so the count limit applies per request', async () => {
     const session = createUploadSession<Uint8Array, null>(createMimeGuard({ maxFiles: 2 }), {
       store: async () => null,

@@ -1,0 +1,111 @@
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMimeGuard, guardMultipart } from '../src/index.js';
+import * as f from './fixtures.js';
+
+/**
+ * The client here is the one that trips servers up: a raw socket that keeps writing its 20 MB
+ * upload whatever the server says (as curl does), reading the answer as it comes. The server is
+ * a bare node:http server around guardMultipart, so the behaviour pinned is mime-guard's own.
+ */
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  server = undefined;
+});
+
+async function start(): Promise<{ port: number; bytesRead: () => number }> {
+  const guard = createMimeGuard({ allow: ['images'], maxFileSize: 64 * 1024 });
+  let read = 0;
+  server = createServer((req, res) => {
+    req.socket.on('close', () => {
+      read = req.socket.bytesRead;
+    });
+    guardMultipart(guard, req, req.headers, {
+      response: res,
+      store: async (file) => {
+        for await (const _ of file.content);
+      },
+    }).then(
+      () => res.writeHead(201).end(),
+      (err: { status?: number; code?: string }) =>
+        res
+          .writeHead(err.status ?? 500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ code: err.code })),
+    );
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { port: typeof address === 'object' && address ? address.port : 0, bytesRead: () => read };
+}
+
+describe('lingerAfterRefusal (through guardMultipart)', () => {
+  it('answers an over-limit upload at once with Connection: close, then closes without reading the rest', async () => {
+    const { port, bytesRead } = await start();
+    const boundary = 'b0undary';
+    const total = 20 * 1024 * 1024;
+    const head = Buffer.from(
+      `POST /upload HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: multipart/form-data; boundary=${boundary}\r\n` +
+        `content-length: ${total + 200}\r\n\r\n--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n`,
+    );
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    let written = 0;
+    let writeFailed = false;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (d) => {
+      answer += d.toString('latin1');
+    });
+    socket.on('error', () => {
+      writeFailed = true;
+    });
+    socket.write(Buffer.concat([head, f.png()]));
+    const chunk = Buffer.alloc(64 * 1024);
+    // Keep writing, as a client that does not watch for an early answer, until the server closes.
+    const pump = () => {
+      while (!socket.destroyed && written < total) {
+        written += chunk.length;
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(answer).toContain('"code":"ERR_MIME_TOO_LARGE"');
+    // The server read the limit plus at most its linger bound (1 MiB) and socket buffers, not 20 MB.
+    expect(bytesRead()).toBeLessThan(4 * 1024 * 1024);
+    expect(written < total || writeFailed).toBe(true);
+  });
+
+  it('lets a client that stops sending on the answer close cleanly: the server closes on its FIN', async () => {
+    const { port } = await start();
+    const boundary = 'b0undary';
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    let reset = false;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {
+      reset = true;
+    });
+    socket.on('data', (d) => {
+      answer += d.toString('latin1');
+      // A well-behaved client: on the final answer, stop sending and close its side.
+      if (answer.includes('\r\n\r\n')) socket.end();
+    });
+    socket.on('end', () => socket.end());
+    socket.write(
+      `POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=${boundary}\r\n` +
+        `content-length: 10000000\r\n\r\n--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n`,
+    );
+    socket.write(Buffer.concat([f.png(), Buffer.alloc(200 * 1024)]));
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reset).toBe(false);
+  });
+});
