@@ -13,7 +13,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '@portcullis/core';
-import type { Mailer } from '@portcullis/password';
+import {
+  createMemoryResetLimiter,
+  DEFAULT_RESET_PER_ACCOUNT,
+  type Mailer,
+  type ResetRateLimiter,
+} from '@portcullis/password';
 import type { Cluster, Redis } from 'ioredis';
 import type { UserRepository } from './users.ts';
 
@@ -50,6 +55,13 @@ export interface RegistrationOptions {
   ttlMs?: number | undefined;
   /** Called with a failed background job (a mail that could not be sent). */
   onError?: ((err: unknown) => void) | undefined;
+  /**
+   * Mails per typed address: past it a sign-up is answered the same 202 and mails nothing, so the
+   * form cannot flood an inbox (the owner's or a stranger's). Default: the reset flow's per-account
+   * limit, 3 an hour, in this process (pass a shared limiter with several workers).
+   */
+  mailLimiter?: ResetRateLimiter | undefined;
+  clock?: Clock | undefined;
 }
 
 const idOf = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -92,8 +104,11 @@ export function createRegistrations(options: RegistrationOptions): Registrations
   const { users, mailer, store } = options;
   const ttlMs = options.ttlMs ?? 24 * 3600_000;
   let queue: Promise<void> = Promise.resolve();
+  const mailLimiter =
+    options.mailLimiter ?? createMemoryResetLimiter({ ...DEFAULT_RESET_PER_ACCOUNT, clock: options.clock });
 
   const work = async (input: PendingRegistration) => {
+    if (!(await mailLimiter.consume(`signup:${input.email.trim().toLowerCase()}`)).allowed) return;
     const owner = await users.byEmail(input.email);
     if (owner) {
       await mailer.send(

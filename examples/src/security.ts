@@ -212,6 +212,7 @@ export async function createDemoSecurity(
     store: redis ? createRedisPendingStore(redis, `${prefix}signup:`) : createMemoryPendingStore(clock),
     publicUrl: config.publicUrl,
     onError: (err) => console.error('registration mail failed:', err),
+    clock,
   });
   const toResetUser = (u: { id: string; email: string; username: string } | undefined) =>
     u && { id: u.id, email: u.email, username: u.username };
