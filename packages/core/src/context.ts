@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { type HeaderSource, readHeader } from './headers.js';
 import { requestPath } from './request-path.js';
+import { emitPortcullisWarning } from './warning.js';
 
 /**
  * What Portcullis stashes on a request, typed. Each module adds its own field by declaration
@@ -160,9 +161,8 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
       if (trustConfigured) {
         if (!warned) {
           warned = true;
-          globalThis.process?.emitWarning?.(
+          emitPortcullisWarning(
             `${from} sets its own proxy trust; the Portcullis security context's trustProxy is used instead (one trust configuration for every module)`,
-            'PortcullisWarning',
           );
         }
         return false;
@@ -216,7 +216,7 @@ export function requireClientAddressSource(context: SecurityContext, hasPeerSour
   return () => {
     if (warned) return;
     warned = true;
-    globalThis.process?.emitWarning?.(noAddressSource('This runtime').message, 'PortcullisWarning');
+    emitPortcullisWarning(noAddressSource('This runtime').message);
   };
 }
 
