@@ -91,7 +91,7 @@ function stopper(child: ChildProcess, exited: Promise<number | null>, cleanup?: 
  */
 export async function startListening(
   command: string,
-  args: string[],
+  args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<RunningRuntime> {
   const child = spawn(command, args, {
@@ -122,40 +122,74 @@ export interface RuntimeTarget {
   start(): Promise<RunningRuntime>;
 }
 
-export const nodeTarget: RuntimeTarget = {
-  name: 'node',
-  runtime: 'node',
-  socket: true,
-  start: () => startListening(process.execPath, ['app/node.ts']),
-};
+/** Which app: the subpath entries (app.ts) or the one-call `portcullis()` (one-call.ts). */
+export type AppEntry = 'subpath' | 'one-call';
+const entryArgs = (entry: AppEntry) => (entry === 'one-call' ? ['--one-call'] : []);
 
-export const bunTarget: RuntimeTarget = {
-  name: 'bun',
-  runtime: 'bun',
-  socket: true,
-  start: () =>
-    startListening(runtimeBinary('bun'), ['--no-install', 'app/bun.ts'], {
-      BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0',
-    }),
-};
+export function nodeTarget(entry: AppEntry): RuntimeTarget {
+  return {
+    name: `node, ${entry} entry`,
+    runtime: 'node',
+    socket: true,
+    start: () => startListening(process.execPath, ['app/node.ts', ...entryArgs(entry)]),
+  };
+}
+
+export const bunCommand = (entry: AppEntry, extra: string[] = []) =>
+  [runtimeBinary('bun'), ['--no-install', 'app/bun.ts', ...entryArgs(entry), ...extra]] as const;
+
+export function bunTarget(entry: AppEntry): RuntimeTarget {
+  return {
+    name: `bun, ${entry} entry`,
+    runtime: 'bun',
+    socket: true,
+    start: () => startListening(...bunCommand(entry)),
+  };
+}
 
 /**
- * Deno without `-A`: loopback network, reading the checkout (node_modules and the app), nothing
- * else (no environment, no writes, no subprocesses). `--no-prompt` turns any other access into an
- * error instead of a question.
+ * Deno without `-A`: loopback network and reading the checkout (node_modules and the app);
+ * nothing else (no writes, no subprocesses). `--no-prompt` turns any other access into an error
+ * instead of a question. The one-call entry also needs `--allow-env`: it imports every module,
+ * and mime-guard's file-type loads `debug`, which reads the whole environment at import.
  */
-export function denoTarget(denoDir: string): RuntimeTarget {
+export function denoCommand(entry: AppEntry, denoDir: string, extra: string[] = []) {
+  const permissions = ['--allow-net=127.0.0.1', `--allow-read=${ROOT}`];
+  if (entry === 'one-call') permissions.push('--allow-env');
   return {
-    name: 'deno (--allow-net=127.0.0.1 --allow-read=<checkout>)',
+    permissions,
+    command: runtimeBinary('deno'),
+    args: ['run', '--no-prompt', '--no-lock', ...permissions, 'app/deno.ts', ...entryArgs(entry), ...extra],
+    env: { DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+  };
+}
+
+export function denoTarget(entry: AppEntry, denoDir: string): RuntimeTarget {
+  const deno = denoCommand(entry, denoDir);
+  return {
+    name: `deno ${deno.permissions.join(' ').replace(ROOT, '<checkout>')}, ${entry} entry`,
     runtime: 'deno',
     socket: true,
-    start: () =>
-      startListening(
-        runtimeBinary('deno'),
-        ['run', '--no-prompt', '--no-lock', '--allow-net=127.0.0.1', `--allow-read=${ROOT}`, 'app/deno.ts'],
-        { DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-      ),
+    start: () => startListening(deno.command, deno.args, deno.env),
   };
+}
+
+/** Runs a command that should exit by itself (bounded), and gives its exit code and output. */
+export async function runToExit(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(command, args, {
+    cwd: RUNTIMES_DIR,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { output, exited } = track(child);
+  const timer = setTimeout(() => child.kill('SIGKILL'), START_TIMEOUT_MS);
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, output: output() };
 }
 
 /** The Workers bundle: the app's worker entry, from the packages' dist/, as a Workers bundler sees it. */

@@ -82,7 +82,7 @@ export async function createRuntimeApp(options: RuntimeAppOptions = {}): Promise
   return app;
 }
 
-function runtimeName(): string {
+export function runtimeName(): string {
   const g = globalThis as { Bun?: unknown; Deno?: unknown; navigator?: { userAgent?: string } };
   if (g.Bun !== undefined) return 'bun';
   if (g.Deno !== undefined) return 'deno';

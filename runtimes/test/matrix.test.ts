@@ -11,14 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bunCommand,
   bundleWorker,
   bunTarget,
+  denoCommand,
   denoTarget,
   type Exchange,
   nodeTarget,
   ROOT,
   type RunningRuntime,
   type RuntimeTarget,
+  runToExit,
   send,
   type WorkerBundle,
   workerdTarget,
@@ -40,11 +43,15 @@ const workerBundle = () => {
  * `process.emitWarning`, as Workers pinned to an older date still do; 2026-11-01 is current.
  */
 const TARGETS: RuntimeTarget[] = [
-  nodeTarget,
-  bunTarget,
-  denoTarget(denoDir),
+  nodeTarget('subpath'),
+  bunTarget('subpath'),
+  denoTarget('subpath', denoDir),
   workerdTarget(workerBundle, '2025-09-01'),
   workerdTarget(workerBundle, '2026-11-01'),
+  // The README's shape, one portcullis() call with remoteAddress from getConnInfo.
+  nodeTarget('one-call'),
+  bunTarget('one-call'),
+  denoTarget('one-call', denoDir),
 ];
 
 beforeAll(async () => {
@@ -181,3 +188,25 @@ for (const target of TARGETS) {
     });
   });
 }
+
+maybe('socketless runtimes without a client-address source', () => {
+  it.each([
+    ['bun', () => bunCommand('one-call', ['--no-peer'])],
+    [
+      'deno',
+      () => {
+        const d = denoCommand('one-call', denoDir, ['--no-peer']);
+        return [d.command, d.args, d.env] as const;
+      },
+    ],
+  ] as const)(
+    '%s: portcullis() without remoteAddress refuses to start, naming the fix',
+    async (_name, command) => {
+      const [bin, args, env] = command();
+      const { code, output } = await runToExit(bin, args, env);
+      expect(code).not.toBe(0);
+      expect(output).toContain('every client would share one rate-limit bucket');
+      expect(output).toContain('getConnInfo');
+    },
+  );
+});
