@@ -2,9 +2,9 @@
  * The README's Hono app shape: one `portcullis()` call (rate limiting + tokens, the service's
  * default memory stores), with the runtime's socket peer passed as `remoteAddress`; the routes of
  * app.ts. For Node, Bun and Deno (the entries' `--one-call`; `--no-peer` leaves `remoteAddress`
- * out, which Bun and Deno must refuse at start-up).
+ * out, which Bun and Deno must refuse at start-up), and bundled for Workers (worker-one-call.ts).
  */
-import { createSecurityContext } from '@portcullis/core';
+import { createSecurityContext, type SecurityContextOptions } from '@portcullis/core';
 import {
   authClaims,
   logoutHandler,
@@ -17,8 +17,11 @@ import { createKeySet, createTokenService } from '@portcullis/tokens';
 import { type Context, Hono } from 'hono';
 import { runtimeName } from './app.ts';
 
-export async function createOneCallApp(remoteAddress?: (c: Context) => string | undefined): Promise<Hono> {
-  const context = createSecurityContext();
+export async function createOneCallApp(
+  remoteAddress?: (c: Context) => string | undefined,
+  contextOptions: SecurityContextOptions = {},
+): Promise<Hono> {
+  const context = createSecurityContext(contextOptions);
   const keys = await createKeySet({
     keys: [{ kid: 'k1', alg: 'HS256', secret: new Uint8Array(32).fill(7) }],
     currentKid: 'k1',
