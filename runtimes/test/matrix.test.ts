@@ -104,6 +104,14 @@ for (const target of TARGETS) {
       expect(json(r)).toEqual({ runtime: target.runtime });
     });
 
+    it("prints the memory stores' start-up warning in the runtime's log", async () => {
+      // The tokens memory store warns when it is created; give the runtime a moment to flush.
+      const deadline = Date.now() + 5_000;
+      while (!app.output().includes('lost on restart') && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(app.output()).toMatch(/PortcullisWarning: the memory revocation store keeps revocations/);
+    });
+
     it('gives each client its own bucket, with RateLimit headers and a 429 problem past the limit', async () => {
       const { a, b } = clients(target, 2);
       const statuses: number[] = [];

@@ -1,8 +1,10 @@
 /**
  * One portable way to warn, for every runtime Portcullis runs on. Node, Bun and Deno have
- * `process.emitWarning` (so `--no-warnings`, `--trace-warnings` and `process.on('warning')` keep
- * working there); Cloudflare Workers before compatibility date 2025-09-15 have a `process` without
- * it, and a runtime may have no `process` at all: there the warning goes to `console.warn`.
+ * `process.emitWarning` and print what it emits (so `--no-warnings`, `--trace-warnings` and
+ * `process.on('warning')` keep working there). Cloudflare Workers before compatibility date
+ * 2025-09-15 have a `process` without it, and from that date one that emits the event but prints
+ * nothing (workerd 1.20261117): on Workers, and where there is no `process.emitWarning`, the
+ * warning goes to `console.warn`, which reaches the Worker's logs.
  */
 
 /** The `type` of every warning Portcullis emits (`process.on('warning', (w) => w.name)`). */
@@ -12,14 +14,17 @@ interface WarningProcess {
   emitWarning?: unknown;
 }
 
+const onWorkers = () =>
+  (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers';
+
 /**
- * Emits a `PortcullisWarning`: through `process.emitWarning` where the runtime has it, else
- * `console.warn`. Never throws.
+ * Emits a `PortcullisWarning`: through `process.emitWarning` where the runtime has it and prints
+ * it, else `console.warn`. Never throws.
  */
 export function emitPortcullisWarning(message: string): void {
   const proc = (globalThis as { process?: WarningProcess }).process;
   try {
-    if (typeof proc?.emitWarning === 'function') {
+    if (typeof proc?.emitWarning === 'function' && !onWorkers()) {
       (proc.emitWarning as (message: string, type: string) => void).call(proc, message, PORTCULLIS_WARNING);
       return;
     }

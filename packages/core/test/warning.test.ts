@@ -35,6 +35,19 @@ describe('portable warnings', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it('goes to console.warn on Workers, whose process.emitWarning prints nothing', () => {
+    vi.stubGlobal('navigator', { userAgent: 'Cloudflare-Workers' });
+    const emit = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      emitPortcullisWarning('hello');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(warn).toHaveBeenCalledWith('PortcullisWarning: hello');
+    expect(emit).not.toHaveBeenCalled();
+  });
+
   it('never throws, even when the warning machinery does', () => {
     vi.spyOn(process, 'emitWarning').mockImplementation(() => {
       throw new Error('listener threw');
