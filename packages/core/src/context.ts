@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { type HeaderSource, readHeader } from './headers.js';
 import { requestPath } from './request-path.js';
+import { socketlessRuntime } from './runtime.js';
 import { emitPortcullisWarning } from './warning.js';
 
 /**
@@ -186,15 +187,6 @@ function instanceOf(routedPath: string): string {
       '',
     ),
   );
-}
-
-/** The runtime, when it is one that hands an adapter no socket address (Bun, Deno, Workers). */
-function socketlessRuntime(): string | undefined {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown; navigator?: { userAgent?: unknown } };
-  if (g.Bun !== undefined) return 'Bun';
-  if (g.Deno !== undefined) return 'Deno';
-  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'Cloudflare Workers';
-  return undefined;
 }
 
 const noAddressSource = (where: string) =>

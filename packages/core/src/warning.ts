@@ -7,15 +7,14 @@
  * warning goes to `console.warn`, which reaches the Worker's logs.
  */
 
+import { socketlessRuntime } from './runtime.js';
+
 /** The `type` of every warning Portcullis emits (`process.on('warning', (w) => w.name)`). */
 export const PORTCULLIS_WARNING = 'PortcullisWarning';
 
 interface WarningProcess {
   emitWarning?: unknown;
 }
-
-const onWorkers = () =>
-  (globalThis as { navigator?: { userAgent?: unknown } }).navigator?.userAgent === 'Cloudflare-Workers';
 
 /**
  * Emits a `PortcullisWarning`: through `process.emitWarning` where the runtime has it and prints
@@ -24,7 +23,7 @@ const onWorkers = () =>
 export function emitPortcullisWarning(message: string): void {
   const proc = (globalThis as { process?: WarningProcess }).process;
   try {
-    if (typeof proc?.emitWarning === 'function' && !onWorkers()) {
+    if (typeof proc?.emitWarning === 'function' && socketlessRuntime() !== 'Cloudflare Workers') {
       (proc.emitWarning as (message: string, type: string) => void).call(proc, message, PORTCULLIS_WARNING);
       return;
     }
