@@ -9,7 +9,12 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'examples/test/**/*.test.ts', 'test-utils/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'examples/test/**/*.test.ts',
+      'test-utils/**/*.test.ts',
+      'runtimes/test/**/*.test.ts',
+    ],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

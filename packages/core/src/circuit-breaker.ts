@@ -103,26 +103,44 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
 
 /**
  * Rejects with `StoreError('ERR_STORE_TIMEOUT')` when `promise` has not settled after `ms`.
- * The timer is unref'd and cleared, so it never keeps a process alive.
+ * The timer is unref'd where timers have `unref()` (Node, Bun, Deno) and cleared, so it never
+ * keeps a process alive.
  *
  * When the timer fires, the rejection waits one `setImmediate`: Node runs timers before it
  * reads sockets, so after the event loop was blocked (a CPU-bound hash, a GC pause) a reply
  * that arrived in time would otherwise lose to its own deadline. The poll phase in between
  * lets it settle first; a store that really is slow still fails at `ms` plus one loop turn.
+ * Where there is no `setImmediate` (a web runtime), a zero-delay timer takes its place.
  */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what = 'store call'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let late: NodeJS.Immediate | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelLate: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      late = setImmediate(() =>
+      cancelLate = nextTurn(() =>
         reject(new StoreError('ERR_STORE_TIMEOUT', `${what} took longer than ${ms} ms`)),
       );
     }, ms);
-    timer.unref();
+    unrefTimer(timer);
   });
   return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer);
-    if (late !== undefined) clearImmediate(late);
+    cancelLate?.();
   });
+}
+
+/** Runs `fn` after the I/O of this loop turn; returns the cancel function. */
+function nextTurn(fn: () => void): () => void {
+  if (typeof globalThis.setImmediate === 'function') {
+    const handle = setImmediate(fn);
+    return () => clearImmediate(handle);
+  }
+  const handle = setTimeout(fn, 0);
+  return () => clearTimeout(handle);
+}
+
+/** Node's, Bun's and Deno's timers have `unref()`; a web runtime's (workerd before 2026) are numbers. */
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  const handle = timer as { unref?: unknown } | number;
+  if (typeof handle === 'object' && typeof handle.unref === 'function') handle.unref();
 }

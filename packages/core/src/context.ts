@@ -11,6 +11,8 @@ import { ConfigError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { type HeaderSource, readHeader } from './headers.js';
 import { requestPath } from './request-path.js';
+import { socketlessRuntime } from './runtime.js';
+import { emitPortcullisWarning } from './warning.js';
 
 /**
  * What Portcullis stashes on a request, typed. Each module adds its own field by declaration
@@ -160,9 +162,8 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
       if (trustConfigured) {
         if (!warned) {
           warned = true;
-          globalThis.process?.emitWarning?.(
+          emitPortcullisWarning(
             `${from} sets its own proxy trust; the Portcullis security context's trustProxy is used instead (one trust configuration for every module)`,
-            'PortcullisWarning',
           );
         }
         return false;
@@ -188,15 +189,6 @@ function instanceOf(routedPath: string): string {
   );
 }
 
-/** The runtime, when it is one that hands an adapter no socket address (Bun, Deno, Workers). */
-function socketlessRuntime(): string | undefined {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown; navigator?: { userAgent?: unknown } };
-  if (g.Bun !== undefined) return 'Bun';
-  if (g.Deno !== undefined) return 'Deno';
-  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'Cloudflare Workers';
-  return undefined;
-}
-
 const noAddressSource = (where: string) =>
   new ConfigError(
     `${where} gives no socket address, so every client would share one rate-limit bucket: pass remoteAddress: (c) => getConnInfo(c).remote.address to portcullis(), or createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' }) where the platform writes that header`,
@@ -216,7 +208,7 @@ export function requireClientAddressSource(context: SecurityContext, hasPeerSour
   return () => {
     if (warned) return;
     warned = true;
-    globalThis.process?.emitWarning?.(noAddressSource('This runtime').message, 'PortcullisWarning');
+    emitPortcullisWarning(noAddressSource('This runtime').message);
   };
 }
 

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import { emitPortcullisWarning } from './warning.js';
 
 /**
  * Security event names, after the OWASP Logging Vocabulary Cheat Sheet
@@ -143,7 +144,7 @@ export type SecurityEventListener = (event: SecurityEvent) => void | Promise<voi
 /** Options of {@link createEventBus}. */
 export interface EventBusOptions {
   clock?: Clock | undefined;
-  /** Called when a subscriber throws or rejects. Default: `process.emitWarning`. */
+  /** Called when a subscriber throws or rejects. Default: a `PortcullisWarning` (`process.emitWarning`, else `console.warn`). */
   onListenerError?: ((error: unknown, event: SecurityEvent) => void) | undefined;
 }
 
@@ -201,10 +202,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     options.onListenerError ??
     ((error: unknown, event: SecurityEvent) => {
       const message = error instanceof Error ? error.message : String(error);
-      process.emitWarning(
-        `security event subscriber failed on ${event.name}: ${message}`,
-        'PortcullisWarning',
-      );
+      emitPortcullisWarning(`security event subscriber failed on ${event.name}: ${message}`);
     });
   let listeners: ReadonlyArray<{ fn: SecurityEventListener; names: ReadonlySet<string> | null }> = [];
 

@@ -98,3 +98,4 @@ export type {
   RevocationStore,
 } from './token-stores.js';
 export { createMemoryTtlStore, type MemoryTtlStore, type MemoryTtlStoreOptions } from './ttl-store.js';
+export { emitPortcullisWarning, PORTCULLIS_WARNING } from './warning.js';

@@ -93,4 +93,19 @@ describe('withTimeout', () => {
   it('passes the value through when in time', async () => {
     await expect(withTimeout(Promise.resolve(7), 100)).resolves.toBe(7);
   });
+
+  it('works with web timers: numeric ids (workerd at compat date 2025-09-01) and no setImmediate (workerd without nodejs_compat)', async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    // Node's Timeout converts to its numeric id, which clearTimeout accepts: the web's contract.
+    vi.stubGlobal('setTimeout', (fn: () => void, ms?: number) => Number(realSetTimeout(fn, ms)));
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      await expect(withTimeout(new Promise(() => {}), 5)).rejects.toMatchObject({
+        code: 'ERR_STORE_TIMEOUT',
+      });
+      await expect(withTimeout(Promise.resolve(7), 100)).resolves.toBe(7);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });

@@ -6,6 +6,7 @@ describe('@portcullis/core public surface', () => {
     expect(Object.keys(core).sort()).toEqual([
       'ConfigError',
       'InputError',
+      'PORTCULLIS_WARNING',
       'PROBLEM_CONTENT_TYPE',
       'PROBLEM_TYPE_BASE',
       'PortcullisError',
@@ -24,6 +25,7 @@ describe('@portcullis/core public surface', () => {
       'createStoreHealth',
       'defaultEventLevel',
       'describeError',
+      'emitPortcullisWarning',
       'formatIp',
       'isJsonMediaType',
       'isPortcullisError',

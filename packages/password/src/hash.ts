@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 import { ConfigError, InputError } from '@portcullis/core';
 import { PasswordHashError } from './errors.js';

@@ -6,6 +6,7 @@ import {
   createClientAddressResolver,
   createStoreHealth,
   type EventBus,
+  emitPortcullisWarning,
   InputError,
   type ResetTokenStore,
   type SecurityContext,
@@ -94,7 +95,7 @@ export interface PasswordResetOptions {
   hashParams?: ScryptParams | undefined;
   /** Background jobs (lookup, token, mail) queued at most; past it requests are dropped (and logged as an event). Default 1000. */
   maxPending?: number | undefined;
-  /** Called when a background job fails (mail server down...). Default: `process.emitWarning`. */
+  /** Called when a background job fails (mail server down...). Default: a `PortcullisWarning` (`process.emitWarning`, else `console.warn`). */
   onBackgroundError?: ((error: unknown) => void) | undefined;
 }
 
@@ -201,10 +202,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
   const onError =
     options.onBackgroundError ??
     ((e: unknown) =>
-      process.emitWarning(
-        `password reset job failed: ${e instanceof Error ? e.message : String(e)}`,
-        'PortcullisWarning',
-      ));
+      emitPortcullisWarning(`password reset job failed: ${e instanceof Error ? e.message : String(e)}`));
   const pending = new Set<Promise<void>>();
   const perIp =
     options.perIpLimiter === false

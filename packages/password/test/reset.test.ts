@@ -1,5 +1,5 @@
 import { createManualClock } from '@portcullis/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { assertResetCompleted, createPasswordReset, parseResetToken, verifyPassword } from '../src/index.js';
 import {
   client,
@@ -151,6 +151,21 @@ describe('createPasswordReset: request', () => {
     await h.reset.idle();
     expect(errors).toHaveLength(1);
     expect(h.events.find((e) => e.name === 'authn_password_reset_fail')?.reason).toBe('job_failed');
+  });
+
+  it('reports a failing mailer through console.warn by default where process.emitWarning is missing (workerd)', async () => {
+    const saved = process.emitWarning;
+    (process as { emitWarning?: unknown }).emitWarning = undefined;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const h = createHarness({ mailer: { send: () => Promise.reject(new Error('smtp down')) } });
+      expect((await h.reset.request({ email: 'alice@example.com', client })).status).toBe(202);
+      await h.reset.idle();
+      expect(warn).toHaveBeenCalledWith('PortcullisWarning: password reset job failed: smtp down');
+    } finally {
+      process.emitWarning = saved;
+      warn.mockRestore();
+    }
   });
 
   it('refuses a publicResetUrl that is not an absolute http(s) URL at start-up', () => {

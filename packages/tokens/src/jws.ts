@@ -4,7 +4,7 @@
  * test in test/differential.test.ts): same parsing, same order of checks, same base64url and
  * UTF-8 strictness. jose stays for signing, key import and remote key sets.
  */
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { createHmac, type KeyObject, timingSafeEqual, verify } from 'node:crypto';
 import { tokenError } from './errors.js';
 import type { TokenAlgorithm } from './keys.js';

@@ -1,6 +1,7 @@
 import {
   type Clock,
   createMemoryTtlStore,
+  emitPortcullisWarning,
   type RefreshRotation,
   type RefreshRotationResult,
   type RefreshTokenEntry,
@@ -23,9 +24,8 @@ let warned = false;
 function warnVolatile(what: string, enabled: boolean | undefined): void {
   if (enabled === false || warned) return;
   warned = true;
-  process.emitWarning(
+  emitPortcullisWarning(
     `${what} keeps revocations in this process only: they are lost on restart and not shared between workers; use the Redis stores from @portcullis/redis in production`,
-    'PortcullisWarning',
   );
 }
 
@@ -53,9 +53,8 @@ export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {
       if (fresh && tokens.size >= max && !fullWarned) {
         // Evicting a live revocation would let that token pass again: say so loudly, once.
         fullWarned = true;
-        process.emitWarning(
+        emitPortcullisWarning(
           `the memory revocation store is full (${max} entries): the oldest revocations are being evicted; raise max or use the Redis store`,
-          'PortcullisWarning',
         );
       }
       const ttl = expiresAtMs - clock.now();

@@ -49,3 +49,24 @@ describe('createMemoryRevocationStore', () => {
     spy.mockRestore();
   });
 });
+
+describe('memory stores on a runtime without process.emitWarning (workerd before 2025-09-15)', () => {
+  it('warn through console.warn instead of throwing on creation and when full', async () => {
+    const saved = process.emitWarning;
+    (process as { emitWarning?: unknown }).emitWarning = undefined;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      vi.resetModules();
+      const fresh = await import('../src/memory-stores.js');
+      const clock = createManualClock();
+      const store = fresh.createMemoryRevocationStore({ clock, max: 1 });
+      await store.revokeToken('a', 'u', clock.now() + 1000);
+      await store.revokeToken('b', 'u', clock.now() + 1000);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^PortcullisWarning: .*lost on restart/));
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^PortcullisWarning: .*is full/));
+    } finally {
+      process.emitWarning = saved;
+      warn.mockRestore();
+    }
+  });
+});
