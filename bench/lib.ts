@@ -128,13 +128,27 @@ export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): 
   return withRatios(results);
 }
 
-/** Fills `ratio` = opsPerSec / baseline's opsPerSec for results measured in the same run. */
+/**
+ * Fills `ratio` = opsPerSec / baseline's opsPerSec for results measured in the same run, and its
+ * spread: the ratio of each interleaved round (`ratioRounds`) and their lowest and highest. A
+ * round's two figures were measured seconds apart, so a round's ratio is the steadier reading
+ * on a loaded machine; the spread says how far to trust the median.
+ */
 export function withRatios(results: CaseResult[]): CaseResult[] {
   const byId = new Map(results.map((r) => [r.id, r]));
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
   for (const r of results) {
     if (!r.baseline) continue;
     const base = byId.get(r.baseline);
-    if (base && base.opsPerSec > 0) r.ratio = Math.round((r.opsPerSec / base.opsPerSec) * 1000) / 1000;
+    if (base && base.opsPerSec > 0) r.ratio = round3(r.opsPerSec / base.opsPerSec);
+    const ours = r.opsPerRound as number[] | undefined;
+    const theirs = base?.opsPerRound as number[] | undefined;
+    if (ours && theirs && ours.length === theirs.length && ours.length > 0) {
+      const rounds = ours.map((o, i) => round3(o / theirs[i]!));
+      r.ratioRounds = rounds;
+      r.ratioMin = Math.min(...rounds);
+      r.ratioMax = Math.max(...rounds);
+    }
   }
   return results;
 }
@@ -160,7 +174,10 @@ export function report(name: string, cases: CaseResult[]): void {
     'ops/s': fmt(c.opsPerSec),
     'p50 ns': fmt(c.p50Ns),
     'p99 ns': fmt(c.p99Ns),
-    'vs baseline': c.ratio === undefined ? '' : `${c.ratio}x ${c.baseline}`,
+    'vs baseline':
+      c.ratio === undefined
+        ? ''
+        : `${c.ratio}x ${c.baseline}${c.ratioMin === undefined ? '' : ` (rounds ${c.ratioMin}-${c.ratioMax})`}`,
   }));
   console.log(`\n${name} (${doc.node}, ${doc.cpu})`);
   console.table(rows);
