@@ -47,8 +47,9 @@ const getCleanPasswords = requireZxcvbn(
  * each l33t variant, up to 12 scans per check) is looked up in each of the 38 dictionaries. Most
  * of those dictionaries hold no substring of a given password. Before each check this scorer
  * finds, with one lookup per substring in a set of every dictionary word, which dictionaries
- * hold a substring of any string the matchers will scan, and the longest such substring; the
- * matchers then scan only those dictionaries, up to that length. A dictionary left out cannot
+ * hold a substring of each string the matchers will scan (the password, its reverse, each l33t
+ * variant), and the longest such substring; each scan then covers only those dictionaries, up
+ * to that length. A dictionary left out cannot
  * produce a match, so matches, guesses, scores and feedback are zxcvbn-ts's own: the
  * differential test (test/scorer.test.ts) compares them with a plain zxcvbn-ts over a corpus
  * and random strings.
@@ -69,8 +70,22 @@ export function createScorer(options: ScorerOptions): Scorer {
     longest = Math.max(longest, o.rankedDictionariesMaxWordSize[name] ?? 0);
   }
 
-  /** For the strings the matchers will scan: longest substring found in each dictionary. */
-  let hits: Map<string, number> | undefined;
+  /**
+   * What one check will scan, each string with the longest substring of it found in each
+   * dictionary: the password, its reverse, and its l33t variants in the order zxcvbn-ts's l33t
+   * matcher takes them (it calls the dictionary scan once per variant, in that order, and may
+   * stop early). `union` covers them all, the fallback if a matcher ever scans more variants.
+   */
+  let plan:
+    | {
+        plain: Map<string, number>;
+        reversed: Map<string, number>;
+        variants: Map<string, number>[];
+        union: Map<string, number>;
+        /** Variants each l33t matcher has scanned so far in this check. */
+        cursor: Map<object, number>;
+      }
+    | undefined;
   const scan = (s: string, into: Map<string, number>) => {
     const lower = s.toLowerCase();
     const n = lower.length;
@@ -87,8 +102,7 @@ export function createScorer(options: ScorerOptions): Scorer {
     }
   };
 
-  const narrow = (all: RangedDictionaries): RangedDictionaries => {
-    if (hits === undefined) return all;
+  const narrow = (all: RangedDictionaries, hits: Map<string, number>): RangedDictionaries => {
     const rankedDictionaries: Ranked = {};
     const rankedDictionariesMaxWordSize: Record<string, number> = {};
     for (const name of Object.keys(all.rankedDictionaries)) {
@@ -102,33 +116,60 @@ export function createScorer(options: ScorerOptions): Scorer {
     return { rankedDictionaries, rankedDictionariesMaxWordSize };
   };
 
-  const wrap = (matcher: object) => {
+  type Kind = 'plain' | 'reversed' | 'l33t';
+  const hitsFor = (matcher: object, kind: Kind): Map<string, number> | undefined => {
+    if (plan === undefined) return undefined;
+    if (kind === 'plain') return plan.plain;
+    if (kind === 'reversed') return plan.reversed;
+    const k = plan.cursor.get(matcher) ?? 0;
+    plan.cursor.set(matcher, k + 1);
+    return plan.variants[k] ?? plan.union;
+  };
+  const wrap = (matcher: object, kind: Kind) => {
     const m = matcher as DictionaryMatcherInternals;
     const own = m.getRangedDictionaries;
     m.getRangedDictionaries = function (this: DictionaryMatcherInternals, userInputsOptions) {
-      return narrow(own.call(this, userInputsOptions));
+      const all = own.call(this, userInputsOptions);
+      const hits = hitsFor(matcher, kind);
+      return hits === undefined ? all : narrow(all, hits);
     };
   };
+  const kinds: [string, Kind][] = [
+    ['dictionary', 'plain'],
+    ['dictionaryL33t', 'l33t'],
+    ['dictionaryReverse', 'reversed'],
+  ];
   const matchers = internals.matching.matchers;
-  for (const key of ['dictionary', 'dictionaryL33t', 'dictionaryReverse']) wrap(matchers[key]!);
   const wordSequence = matchers.wordSequence as Record<string, object> | undefined;
-  if (wordSequence)
-    for (const key of ['dictionary', 'dictionaryL33t', 'dictionaryReverse']) wrap(wordSequence[key]!);
+  for (const [key, kind] of kinds) {
+    wrap(matchers[key]!, kind);
+    if (wordSequence) wrap(wordSequence[key]!, kind);
+  }
 
   const matching = internals.matching;
   const match = matching.match;
   matching.match = function (this: FactoryInternals['matching'], password, userInputsOptions) {
-    const found = new Map<string, number>();
-    scan(password, found);
-    // The reverse matcher reverses UTF-16 units, not code points: so does this.
-    scan(password.split('').reverse().join(''), found);
-    for (const v of getCleanPasswords(password, o.l33tMaxSubstitutions, o.trieNodeRoot))
-      scan(v.password, found);
-    hits = found;
+    const union = new Map<string, number>();
+    const hitsOf = (s: string) => {
+      const found = new Map<string, number>();
+      scan(s, found);
+      for (const [name, width] of found) if ((union.get(name) ?? 0) < width) union.set(name, width);
+      return found;
+    };
+    plan = {
+      plain: hitsOf(password),
+      // The reverse matcher reverses UTF-16 units, not code points: so does this.
+      reversed: hitsOf(password.split('').reverse().join('')),
+      variants: getCleanPasswords(password, o.l33tMaxSubstitutions, o.trieNodeRoot).map((v) =>
+        hitsOf(v.password),
+      ),
+      union,
+      cursor: new Map(),
+    };
     try {
       return match.call(this, password, userInputsOptions);
     } finally {
-      hits = undefined;
+      plan = undefined;
     }
   };
   return factory;
