@@ -64,10 +64,17 @@ export function createScorer(options: ScorerOptions): Scorer {
 
   const names = Object.keys(o.rankedDictionaries);
   const words = new Set<string>();
-  let longest = 0;
+  // The longest word starting with each 3 UTF-16 units: a substring can only be a word if a
+  // word starts like it, so the scan at a position stops at that length (most stop at once).
+  const longestFrom = new Map<string, number>();
   for (const name of names) {
-    for (const w of Object.keys(o.rankedDictionaries[name]!)) words.add(w);
-    longest = Math.max(longest, o.rankedDictionariesMaxWordSize[name] ?? 0);
+    for (const w of Object.keys(o.rankedDictionaries[name]!)) {
+      words.add(w);
+      if (w.length >= 3) {
+        const head = w.slice(0, 3);
+        if ((longestFrom.get(head) ?? 0) < w.length) longestFrom.set(head, w.length);
+      }
+    }
   }
 
   /**
@@ -86,19 +93,21 @@ export function createScorer(options: ScorerOptions): Scorer {
         cursor: Map<object, number>;
       }
     | undefined;
+  const record = (sub: string, into: Map<string, number>) => {
+    if (!words.has(sub)) return;
+    for (const name of names) {
+      if (o.rankedDictionaries[name]![sub] !== undefined && (into.get(name) ?? 0) < sub.length)
+        into.set(name, sub.length);
+    }
+  };
   const scan = (s: string, into: Map<string, number>) => {
     const lower = s.toLowerCase();
     const n = lower.length;
     for (let i = 0; i < n; i++) {
-      const end = Math.min(n, i + longest);
-      for (let j = i + 1; j <= end; j++) {
-        const sub = lower.slice(i, j);
-        if (!words.has(sub)) continue;
-        for (const name of names) {
-          if (o.rankedDictionaries[name]![sub] !== undefined && (into.get(name) ?? 0) < j - i)
-            into.set(name, j - i);
-        }
-      }
+      record(lower.slice(i, i + 1), into);
+      if (i + 2 <= n) record(lower.slice(i, i + 2), into);
+      const end = Math.min(n, i + (longestFrom.get(lower.slice(i, i + 3)) ?? 0));
+      for (let j = i + 3; j <= end; j++) record(lower.slice(i, j), into);
     }
   };
 
@@ -156,6 +165,9 @@ export function createScorer(options: ScorerOptions): Scorer {
       for (const [name, width] of found) if ((union.get(name) ?? 0) < width) union.set(name, width);
       return found;
     };
+    // zxcvbn-ts's repeat matcher scores a repeated base token by running the whole matching
+    // again on it, inside this call: the outer plan is put back when that inner check ends.
+    const outer = plan;
     plan = {
       plain: hitsOf(password),
       // The reverse matcher reverses UTF-16 units, not code points: so does this.
@@ -169,7 +181,7 @@ export function createScorer(options: ScorerOptions): Scorer {
     try {
       return match.call(this, password, userInputsOptions);
     } finally {
-      plan = undefined;
+      plan = outer;
     }
   };
   return factory;
