@@ -11,8 +11,9 @@ const NONE = -1;
  * Why not lru-cache here: its `get` allocates an options object on every call and stores each
  * state as an object of five boxed numbers, which made the lookup most of a decision's cost and
  * about 200 bytes per key. Here a key's state is five numbers in `Float64Array` columns at a
- * slot index, and the recency list is two `Int32Array` columns over the same slots (48 bytes a
- * key, plus the `Map` entry and the key string the caller already holds). The eviction order is
+ * slot index (`c` and `d` only once a sliding window stores them), and the recency list is two
+ * `Int32Array` columns over the same slots: 32 bytes a key (48 with a sliding window) outside
+ * the JS heap, plus the `Map` entry and the key string. The eviction order is
  * lru-cache's: a read or a write makes a key the most recent, an insert past the bound evicts the
  * least recent one. The differential test in test/state-table.test.ts holds it to lru-cache
  * (through core's createMemoryTtlStore) on random operation sequences.
@@ -23,8 +24,9 @@ export class StateTable {
   #keys: (string | undefined)[] = [];
   #a: Float64Array;
   #b: Float64Array;
-  #c: Float64Array;
-  #d: Float64Array;
+  /** Only the sliding window uses `c` and `d`: their columns exist once a non-zero is stored. */
+  #c: Float64Array | undefined;
+  #d: Float64Array | undefined;
   #exp: Float64Array;
   #prev: Int32Array;
   #next: Int32Array;
@@ -40,8 +42,6 @@ export class StateTable {
     const n = Math.min(max, INITIAL_SLOTS);
     this.#a = new Float64Array(n);
     this.#b = new Float64Array(n);
-    this.#c = new Float64Array(n);
-    this.#d = new Float64Array(n);
     this.#exp = new Float64Array(n);
     this.#prev = new Int32Array(n);
     this.#next = new Int32Array(n);
@@ -63,8 +63,8 @@ export class StateTable {
   read(slot: number, into: AlgorithmState): AlgorithmState {
     into.a = this.#a[slot]!;
     into.b = this.#b[slot]!;
-    into.c = this.#c[slot]!;
-    into.d = this.#d[slot]!;
+    into.c = this.#c === undefined ? 0 : this.#c[slot]!;
+    into.d = this.#d === undefined ? 0 : this.#d[slot]!;
     into.expiresAt = this.#exp[slot]!;
     return into;
   }
@@ -73,8 +73,10 @@ export class StateTable {
   write(slot: number, s: AlgorithmState): void {
     this.#a[slot] = s.a;
     this.#b[slot] = s.b;
-    this.#c[slot] = s.c;
-    this.#d[slot] = s.d;
+    if (this.#c !== undefined) this.#c[slot] = s.c;
+    else if (s.c !== 0) (this.#c = new Float64Array(this.#a.length))[slot] = s.c;
+    if (this.#d !== undefined) this.#d[slot] = s.d;
+    else if (s.d !== 0) (this.#d = new Float64Array(this.#a.length))[slot] = s.d;
     this.#exp[slot] = s.expiresAt;
   }
 
@@ -122,7 +124,8 @@ export class StateTable {
   }
 
   #grow(): void {
-    const n = Math.min(this.max, this.#a.length * 2);
+    // 1.5x: less unused capacity than doubling, still amortised O(1) per insert.
+    const n = Math.min(this.max, Math.ceil(this.#a.length * 1.5));
     const f = (old: Float64Array) => {
       const x = new Float64Array(n);
       x.set(old);
@@ -135,8 +138,8 @@ export class StateTable {
     };
     this.#a = f(this.#a);
     this.#b = f(this.#b);
-    this.#c = f(this.#c);
-    this.#d = f(this.#d);
+    if (this.#c !== undefined) this.#c = f(this.#c);
+    if (this.#d !== undefined) this.#d = f(this.#d);
     this.#exp = f(this.#exp);
     this.#prev = i(this.#prev);
     this.#next = i(this.#next);
