@@ -10,8 +10,7 @@ import {
   normalizeStatus,
 } from './labels.js';
 import type { Metrics } from './metrics.js';
-import type { Labels, SeriesGuard } from './series.js';
-import { reuse } from './series.js';
+import { reuse, type SeriesGuard } from './series.js';
 
 /** 1-based index of each standard method; 0 stands for `_OTHER`. */
 const METHOD_INDEX: ReadonlyMap<string, number> = new Map(KNOWN_HTTP_METHODS.map((m, i) => [m, i + 1]));

@@ -73,10 +73,10 @@ export class StateTable {
   write(slot: number, s: AlgorithmState): void {
     this.#a[slot] = s.a;
     this.#b[slot] = s.b;
+    if (this.#c === undefined && s.c !== 0) this.#c = new Float64Array(this.#a.length);
     if (this.#c !== undefined) this.#c[slot] = s.c;
-    else if (s.c !== 0) (this.#c = new Float64Array(this.#a.length))[slot] = s.c;
+    if (this.#d === undefined && s.d !== 0) this.#d = new Float64Array(this.#a.length);
     if (this.#d !== undefined) this.#d[slot] = s.d;
-    else if (s.d !== 0) (this.#d = new Float64Array(this.#a.length))[slot] = s.d;
     this.#exp[slot] = s.expiresAt;
   }
 
