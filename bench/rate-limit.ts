@@ -318,17 +318,20 @@ async function heapFor(
   n: number,
   consume: (key: string) => Promise<unknown>,
 ): Promise<{ bytes: number; perSec: number }> {
-  const used = () => {
+  // ArrayBuffer memory is released after the collection of its owner, not during it: settle
+  // twice around a pause so the previous row's stores are gone before the first reading.
+  const settled = async () => {
+    gc();
+    await new Promise((r) => setTimeout(r, 100));
+    gc();
     const m = process.memoryUsage();
     return m.heapUsed + m.arrayBuffers;
   };
-  gc();
-  const before = used();
+  const before = await settled();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await consume(`k${i}:${(i * 2654435761) >>> 0}`).catch(() => {});
   const seconds = (performance.now() - t0) / 1000;
-  gc();
-  return { bytes: used() - before, perSec: Math.round(n / seconds) };
+  return { bytes: (await settled()) - before, perSec: Math.round(n / seconds) };
 }
 
 async function memoryRows(): Promise<CaseResult[]> {
