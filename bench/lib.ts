@@ -42,20 +42,27 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /** Throughput: ops in `ms` with no per-op timer (timers cost more than the fastest ops). */
-async function throughput(fn: () => unknown, ms: number): Promise<number> {
+async function throughput(fn: () => unknown, ms: number): Promise<{ wall: number; cpu: number }> {
   let ops = 0;
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   const end = start + BigInt(ms) * 1_000_000n;
   let now = start;
+  // Batches grow to 64 ops while a batch takes under 1 ms: slow ops (a cold start, a scrypt)
+  // are not run 64 times past the deadline.
+  let batch = 1;
   while (now < end) {
-    for (let i = 0; i < 64; i++) {
+    for (let i = 0; i < batch; i++) {
       const r = fn();
       if (isThenable(r)) await r;
     }
-    ops += 64;
-    now = process.hrtime.bigint();
+    ops += batch;
+    const t = process.hrtime.bigint();
+    if (batch < 64 && t - now < 1_000_000n) batch *= 2;
+    now = t;
   }
-  return ops / (Number(now - start) / 1e9);
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: ops / (Number(now - start) / 1e9), cpu: ops / ((cpu.user + cpu.system) / 1e6 || 1e-6) };
 }
 
 /** Latency: each op timed on its own; returns sorted ns samples. */
@@ -87,9 +94,11 @@ function median(xs: number[]): number {
 /** Measures every case in interleaved rounds and computes ratios against baselines. */
 export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): Promise<CaseResult[]> {
   const durationMs = options.durationMs ?? 1000;
-  const rounds = options.rounds ?? 3;
+  // BENCH_ROUNDS raises the rounds of every suite (a loaded machine needs more to show a spread).
+  const rounds = Math.max(options.rounds ?? 3, Number(process.env.BENCH_ROUNDS ?? 0) || 0);
   const warmupMs = options.warmupMs ?? 300;
   const ops = new Map<string, number[]>();
+  const cpuOps = new Map<string, number[]>();
   const lat = new Map<string, Float64Array[]>();
   for (const c of cases) {
     await c.setup?.();
@@ -102,7 +111,8 @@ export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): 
       const o = await throughput(c.fn, durationMs / 2);
       const l = await latency(c.fn, durationMs / 2);
       await c.teardown?.();
-      ops.set(c.id, [...(ops.get(c.id) ?? []), o]);
+      ops.set(c.id, [...(ops.get(c.id) ?? []), o.wall]);
+      cpuOps.set(c.id, [...(cpuOps.get(c.id) ?? []), o.cpu]);
       lat.set(c.id, [...(lat.get(c.id) ?? []), l]);
     }
   }
@@ -121,6 +131,10 @@ export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): 
       p50Ns: Math.round(quantile(merged, 0.5)),
       p99Ns: Math.round(quantile(merged, 0.99)),
       opsPerRound: ops.get(c.id)!.map(Math.round),
+      // Ops per second of this process's CPU time (threads included): steadier than wall-clock
+      // throughput when other work shares the cores, though not immune to it (caches, SMT).
+      cpuOpsPerSec: Math.round(median(cpuOps.get(c.id)!)),
+      cpuOpsPerRound: cpuOps.get(c.id)!.map(Math.round),
     };
     if (c.baseline) res.baseline = c.baseline;
     return res;
@@ -128,13 +142,35 @@ export async function runCases(cases: BenchCase[], options: SuiteOptions = {}): 
   return withRatios(results);
 }
 
-/** Fills `ratio` = opsPerSec / baseline's opsPerSec for results measured in the same run. */
+/**
+ * Fills `ratio` = opsPerSec / baseline's opsPerSec for results measured in the same run, and its
+ * spread: the ratio of each interleaved round (`ratioRounds`) and their lowest and highest. A
+ * round's two figures were measured seconds apart, so a round's ratio is the steadier reading
+ * on a loaded machine; the spread says how far to trust the median.
+ */
 export function withRatios(results: CaseResult[]): CaseResult[] {
   const byId = new Map(results.map((r) => [r.id, r]));
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
   for (const r of results) {
     if (!r.baseline) continue;
     const base = byId.get(r.baseline);
-    if (base && base.opsPerSec > 0) r.ratio = Math.round((r.opsPerSec / base.opsPerSec) * 1000) / 1000;
+    if (base && base.opsPerSec > 0) r.ratio = round3(r.opsPerSec / base.opsPerSec);
+    const ours = r.opsPerRound as number[] | undefined;
+    const theirs = base?.opsPerRound as number[] | undefined;
+    if (ours && theirs && ours.length === theirs.length && ours.length > 0) {
+      const rounds = ours.map((o, i) => round3(o / theirs[i]!));
+      r.ratioRounds = rounds;
+      r.ratioMin = Math.min(...rounds);
+      r.ratioMax = Math.max(...rounds);
+    }
+    const oursCpu = r.cpuOpsPerRound as number[] | undefined;
+    const theirsCpu = base?.cpuOpsPerRound as number[] | undefined;
+    if (oursCpu && theirsCpu && oursCpu.length === theirsCpu.length && oursCpu.length > 0) {
+      const rounds = oursCpu.map((o, i) => round3(o / theirsCpu[i]!));
+      r.cpuRatio = round3((r.cpuOpsPerSec as number) / (base!.cpuOpsPerSec as number));
+      r.cpuRatioMin = Math.min(...rounds);
+      r.cpuRatioMax = Math.max(...rounds);
+    }
   }
   return results;
 }
@@ -160,7 +196,12 @@ export function report(name: string, cases: CaseResult[]): void {
     'ops/s': fmt(c.opsPerSec),
     'p50 ns': fmt(c.p50Ns),
     'p99 ns': fmt(c.p99Ns),
-    'vs baseline': c.ratio === undefined ? '' : `${c.ratio}x ${c.baseline}`,
+    'vs baseline':
+      c.ratio === undefined
+        ? ''
+        : `${c.ratio}x ${c.baseline}${c.ratioMin === undefined ? '' : ` (rounds ${c.ratioMin}-${c.ratioMax})`}`,
+    'cpu-time ratio':
+      c.cpuRatio === undefined ? '' : `${c.cpuRatio}x (rounds ${c.cpuRatioMin}-${c.cpuRatioMax})`,
   }));
   console.log(`\n${name} (${doc.node}, ${doc.cpu})`);
   console.table(rows);

@@ -16,6 +16,7 @@ import { createBatchWriter, type OverflowPolicy } from './batch-writer.js';
 import { type AuditKey, type Chain, createChain } from './chain.js';
 import { type CheckpointOptions, type SignedCheckpoint, signCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
+import { LineBuffer } from './line-buffer.js';
 import {
   type AuditRecord,
   DEFAULT_ATTRIBUTE_KEYS,
@@ -172,6 +173,9 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
   let lastCheckpoint: SignedCheckpoint | undefined;
   let errors = 0;
   let writtenSeq = seq;
+  // The last record the sink confirmed: checkpoints sign it, never a record only sealed (the
+  // writer seals the next batch while one is being written).
+  let writtenHmac = chain.last;
 
   const report = (code: string, error: unknown) => {
     errors++;
@@ -189,12 +193,12 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
 
   const checkpoint = async (force: boolean) => {
     if (!cp || options.key === null) return;
-    const at = chain.lastSeq;
+    const at = writtenSeq;
     const due = at - cpSeq >= cpEvery || clock.now() - cpTime >= cpEveryMs;
     if (at === cpSeq || (!force && !due)) return;
     try {
       const signed = await signCheckpoint(
-        { app, chain: chainName, seq: at, hmac: chain.last, time: new Date(clock.now()).toISOString() },
+        { app, chain: chainName, seq: at, hmac: writtenHmac, time: new Date(clock.now()).toISOString() },
         cp.privateKey,
         cp.kid,
       );
@@ -210,41 +214,49 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
 
   // Sealing (seq, encoding, HMAC) happens once per batch, off the request path; a failed write
   // retries the same sealed batch, so the chain never skips or repeats a seq.
-  const writer = createBatchWriter<PendingRecord, { records: AuditRecord[]; lines: string[] }>({
-    maxQueue: positiveInt('maxQueue', options.maxQueue, 10_000),
-    batchSize: positiveInt('batchSize', options.batchSize, 256),
-    flushIntervalMs: positiveInt('flushIntervalMs', options.flushIntervalMs, 100),
-    overflow: options.overflow ?? 'block',
-    seal(items, dropped) {
-      const records: AuditRecord[] = [];
-      const lines: string[] = [];
-      const push = (p: PendingRecord) => {
-        p.seq = ++seq;
-        const sealed = chain.seal(encodeRecord(p, app, attributeKeys, chainName));
-        records.push(sealed.record);
-        lines.push(sealed.line);
-      };
-      if (dropped > 0) {
-        options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped } });
-        push({
-          seq: 0,
-          time: clock.now(),
-          event: 'sys_audit_dropped',
-          level: defaultEventLevel('sys_audit_dropped'),
-          attrs: { dropped },
-        });
-      }
-      for (const p of items) push(p);
-      return { records, lines };
+  const writer = createBatchWriter<PendingRecord, { records: AuditRecord[]; lines: string[]; bytes: Buffer }>(
+    {
+      maxQueue: positiveInt('maxQueue', options.maxQueue, 10_000),
+      batchSize: positiveInt('batchSize', options.batchSize, 256),
+      flushIntervalMs: positiveInt('flushIntervalMs', options.flushIntervalMs, 100),
+      overflow: options.overflow ?? 'block',
+      seal(items, dropped) {
+        const records: AuditRecord[] = [];
+        const lines: string[] = [];
+        // About 500 bytes a line; the buffer grows if the records are longer.
+        const out = new LineBuffer((items.length + 1) * 512);
+        const push = (p: PendingRecord) => {
+          p.seq = ++seq;
+          const sealed = chain.seal(encodeRecord(p, app, attributeKeys, chainName), out);
+          records.push(sealed.record);
+          lines.push(sealed.line);
+        };
+        if (dropped > 0) {
+          options.events?.publish({ name: 'sys_audit_dropped', attributes: { dropped } });
+          push({
+            seq: 0,
+            time: clock.now(),
+            event: 'sys_audit_dropped',
+            level: defaultEventLevel('sys_audit_dropped'),
+            attrs: { dropped },
+          });
+        }
+        for (const p of items) push(p);
+        return { records, lines, bytes: out.bytes() };
+      },
+      size: (b) => b.records.length,
+      write: (b) => sink.write(b.records, b.lines, b.bytes),
+      async written(b) {
+        const lastWritten = b.records.at(-1);
+        if (lastWritten !== undefined) {
+          writtenSeq = lastWritten.seq;
+          writtenHmac = lastWritten.hmac;
+        }
+        await checkpoint(false);
+      },
+      onWriteError: (err) => report(errorCode(err), err),
     },
-    size: (b) => b.records.length,
-    write: (b) => sink.write(b.records, b.lines),
-    async written(b) {
-      writtenSeq = b.records.at(-1)?.seq ?? writtenSeq;
-      await checkpoint(false);
-    },
-    onWriteError: (err) => report(errorCode(err), err),
-  });
+  );
   const accept = (rec: PendingRecord): void | Promise<void> => writer.accept(rec);
 
   let closing: Promise<void> | null = null;

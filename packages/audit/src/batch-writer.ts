@@ -66,7 +66,8 @@ const MAX_RETRY_MS = 5000;
  * The bounded batch writer behind the audit log, free of what it writes: a FIFO bounded by
  * `maxQueue` with an overflow policy, batches of `batchSize` written by one drain at a time, a
  * flush timer, and a doubling backoff while the sink fails. Memory stays bounded whatever the
- * sink does: at most `maxQueue` queued, `maxQueue` waiting (`block`), and one batch in flight.
+ * sink does: at most `maxQueue` queued, `maxQueue` waiting (`block`), one batch in flight and
+ * the next one sealed while it is written.
  */
 export function createBatchWriter<T, B>(options: BatchWriterOptions<T, B>): BatchWriter<T> {
   const { maxQueue, batchSize, flushIntervalMs, overflow } = options;
@@ -85,6 +86,9 @@ export function createBatchWriter<T, B>(options: BatchWriterOptions<T, B>): Batc
   const queued = () => queue.length - head;
   const waiters: Array<{ item: T; resolve: () => void }> = [];
   let inflight: { batch: B; size: number } | null = null;
+  // The batch sealed while `inflight` was being written (sealing is CPU work, writing waits on
+  // I/O: the two overlap). Sealed after `inflight`, so it is written after it.
+  let ahead: { batch: B; size: number } | null = null;
   let droppedUnreported = 0;
   let closed = false;
   let draining: Promise<void> | null = null;
@@ -93,7 +97,8 @@ export function createBatchWriter<T, B>(options: BatchWriterOptions<T, B>): Batc
   let retryDelay = flushIntervalMs;
   const stats = { accepted: 0, written: 0, dropped: 0 };
 
-  const work = () => queued() > 0 || waiters.length > 0 || inflight !== null || droppedUnreported > 0;
+  const work = () =>
+    queued() > 0 || waiters.length > 0 || inflight !== null || ahead !== null || droppedUnreported > 0;
 
   const schedule = (delay: number) => {
     if (draining !== null) return;
@@ -140,9 +145,16 @@ export function createBatchWriter<T, B>(options: BatchWriterOptions<T, B>): Batc
 
   const run = async () => {
     while (work()) {
-      inflight ??= nextBatch();
+      if (inflight === null) {
+        inflight = ahead ?? nextBatch();
+        ahead = null;
+      }
       try {
-        if (inflight.size > 0) await options.write(inflight.batch);
+        if (inflight.size > 0) {
+          const writing = options.write(inflight.batch);
+          if (ahead === null && (queued() > 0 || droppedUnreported > 0)) ahead = nextBatch();
+          await writing;
+        }
       } catch (err) {
         options.onWriteError(err);
         retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
@@ -222,7 +234,7 @@ export function createBatchWriter<T, B>(options: BatchWriterOptions<T, B>): Batc
     },
     stats: () => ({
       ...stats,
-      pending: queued() + waiters.length + (inflight?.size ?? 0),
+      pending: queued() + waiters.length + (inflight?.size ?? 0) + (ahead?.size ?? 0),
     }),
   };
 }

@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '@portcullis/core';
-import { type AuditFields, type AuditRecord, canonicalize, lineOf } from './record.js';
+import type { LineBuffer } from './line-buffer.js';
+import { type AuditFields, type AuditRecord, canonicalBody, canonicalize } from './record.js';
 
 /** `prev` of the first record of a chain. */
 export const GENESIS = '0'.repeat(64);
@@ -44,8 +45,12 @@ export interface SealedRecord {
 
 /** The chain state: seals records one after the other. */
 export interface Chain {
-  /** Seals the next record: adds `kid`, `prev`, `hmac` to `fields` (which becomes the record) and serialises its line once. */
-  seal(fields: AuditFields): SealedRecord;
+  /**
+   * Seals the next record: adds `kid`, `prev`, `hmac` to `fields` (which becomes the record) and
+   * serialises its line once. With `out`, the line is also appended to it as UTF-8 with its
+   * newline, and the HMAC is computed over those bytes (the string is encoded once).
+   */
+  seal(fields: AuditFields, out?: LineBuffer): SealedRecord;
   /** `hmac` of the last sealed record (GENESIS before the first). */
   readonly last: string;
   readonly lastSeq: number;
@@ -58,15 +63,20 @@ export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
   let last = prev;
   let lastSeq = 0;
   return {
-    seal(fields) {
+    seal(fields, out) {
       const prev = secret ? last : '';
-      const canonical = canonicalize(fields, kid, prev);
-      const hmac = secret ? createHmac('sha256', secret).update(canonical).digest('hex') : '';
+      const body = canonicalBody(fields, kid, prev);
+      let hmac = '';
+      if (out !== undefined) {
+        const bytes = out.append(body);
+        if (secret) hmac = createHmac('sha256', secret).update(bytes).update('}').digest('hex');
+        out.append(`,"hmac":"${hmac}"}\n`);
+      } else if (secret) hmac = createHmac('sha256', secret).update(`${body}}`).digest('hex');
       if (secret) last = hmac;
       lastSeq = fields.seq;
       // The fields object becomes the record (no copy per record on the write path).
       const record: AuditRecord = Object.assign(fields, { kid, prev, hmac });
-      return { record, line: lineOf(canonical, hmac) };
+      return { record, line: `${body},"hmac":"${hmac}"}` };
     },
     get last() {
       return last;

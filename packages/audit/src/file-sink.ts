@@ -237,9 +237,10 @@ export function createFileSink(options: FileSinkOptions): FileSink {
     checkpointFile,
     files: () => [...files],
     settled: () => background,
-    async write(_records, lines) {
+    async write(_records, lines, bytes) {
       if (lines.length === 0) return;
-      const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+      // The audit log hands over the lines already encoded (the bytes its chain signed).
+      const buf = bytes ?? Buffer.from(`${lines.join('\n')}\n`, 'utf8');
       if (handle && size > 0 && (size + buf.length > maxBytes || clock.now() - openedAt >= maxAgeMs))
         await seal();
       if (!handle) await open();

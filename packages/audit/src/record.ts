@@ -180,7 +180,12 @@ export const RECORD_KEYS: ReadonlySet<string> = new Set<string>([...CANONICAL_FI
  * parsed values and gets the same text back whatever whitespace or key order a file shows.
  */
 export function canonicalize(fields: AuditFields, kid: string, prev: string): string {
-  const tail = `"kid":${JSON.stringify(kid)},"prev":${JSON.stringify(prev)}}`;
+  return `${canonicalBody(fields, kid, prev)}}`;
+}
+
+/** {@link canonicalize} without its closing brace: the written line continues with `hmac`. */
+export function canonicalBody(fields: AuditFields, kid: string, prev: string): string {
+  const tail = `"kid":${JSON.stringify(kid)},"prev":${JSON.stringify(prev)}`;
   // Records from encodeRecord already hold their fields in canonical order: one native
   // JSON.stringify then gives the canonical text (twice as fast as rebuilding the object).
   if (inCanonicalOrder(fields)) return `${JSON.stringify(fields).slice(0, -1)},${tail}`;

@@ -6,7 +6,9 @@ import type { AuditRecord } from './record.js';
  * concurrently, in `seq` order, off the request path.
  *
  * - `write` gets the records and the same records as JSON lines (no newline), serialised once
- *   by the chain: write the lines as they are if you store text. It resolves once the batch is as durable as the sink promises (the file sink: written,
+ *   by the chain: write the lines as they are if you store text. The audit log also passes
+ *   `bytes`: the same lines as UTF-8, each ending with a newline, exactly the bytes the chain
+ *   signed (a file sink writes them as they are). It resolves once the batch is as durable as the sink promises (the file sink: written,
  *   and fsynced when asked). If it rejects, the sink must not have kept part of the batch: the log
  *   reports the error and retries the same records later, so a partial write would duplicate them.
  * - `checkpoint`, when present, stores a signed checkpoint next to the records.
@@ -21,7 +23,7 @@ import type { AuditRecord } from './record.js';
  * ```
  */
 export interface AuditSink {
-  write(records: readonly AuditRecord[], lines: readonly string[]): Promise<void>;
+  write(records: readonly AuditRecord[], lines: readonly string[], bytes?: Uint8Array): Promise<void>;
   checkpoint?(checkpoint: SignedCheckpoint): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import type { Clock } from '@portcullis/core';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { ConfigError } from '@portcullis/core';
+import { Gauge, type Registry } from 'prom-client';
+import { DurationHistogram, type HistogramSeries } from './duration-histogram.js';
 import {
   errorTypeOf,
   KNOWN_HTTP_METHODS,
@@ -8,7 +10,7 @@ import {
   normalizeStatus,
 } from './labels.js';
 import type { Metrics } from './metrics.js';
-import { type Labels, reuse, type SeriesGuard } from './series.js';
+import { reuse, type SeriesGuard } from './series.js';
 
 /** 1-based index of each standard method; 0 stands for `_OTHER`. */
 const METHOD_INDEX: ReadonlyMap<string, number> = new Map(KNOWN_HTTP_METHODS.map((m, i) => [m, i + 1]));
@@ -39,21 +41,29 @@ export function createHttpHistogram(deps: HttpHistogramDeps): HttpHistogram {
     'http_response_status_code',
     'error_type',
   ] as const;
-  const duration = reuse(
-    registry,
-    n('http_server_request_duration_seconds'),
-    'histogram',
-    () =>
-      new Histogram({
-        name: n('http_server_request_duration_seconds'),
+  const durationName = n('http_server_request_duration_seconds');
+  const existing = registry.getSingleMetric(durationName) as { type?: unknown; series?: unknown } | undefined;
+  if (existing !== undefined && existing.type !== 'histogram')
+    throw new ConfigError(
+      `metric ${durationName} is already registered as a ${String(existing.type)}, not a histogram`,
+    );
+  if (existing !== undefined && typeof existing.series !== 'function')
+    throw new ConfigError(`metric ${durationName} is already registered by another histogram collector`);
+  // Hot reload evaluates this module again against the same registry: the collector is adopted.
+  const duration =
+    (existing as DurationHistogram | undefined) ??
+    (() => {
+      const h = new DurationHistogram({
+        name: durationName,
         help: 'Duration of HTTP server requests, until the response finished or was aborted.',
         labelNames: durationLabelNames,
         buckets,
-        registers,
-      }),
-  );
+      });
+      registry.registerMetric(h as unknown as Parameters<Registry['registerMetric']>[0]);
+      return h;
+    })();
   const durationGuard = guard(n('http_server_request_duration_seconds'), durationLabelNames);
-  const fast = new Map<string, Map<number, Labels>>();
+  const fast = new Map<string, Map<number, HistogramSeries>>();
   const durationLabels = (
     method: string,
     route: string | undefined,
@@ -97,15 +107,16 @@ export function createHttpHistogram(deps: HttpHistogramDeps): HttpHistogram {
     endRequest(startedAt, method, route, status, errorType) {
       active--;
       const seconds = Math.max(0, clock.now() - startedAt) / 1000;
-      let labels: Labels | undefined;
+      let series: HistogramSeries | undefined;
       if (errorType === undefined) {
         // Hot path: two Map lookups on values the framework already holds, no string building.
         const code =
           (METHOD_INDEX.get(method) ?? 0) * 1000 +
           (Number.isInteger(status) && status >= 100 && status <= 599 ? status : 0);
-        labels = fast.get(route ?? '')?.get(code);
-        if (labels === undefined) {
-          labels = durationLabels(method, route, status, undefined);
+        series = fast.get(route ?? '')?.get(code);
+        if (series === undefined) {
+          const labels = durationLabels(method, route, status, undefined);
+          series = duration.series(labels);
           if (labels !== durationGuard.overflowLabels) {
             const key = route ?? '';
             let byCode = fast.get(key);
@@ -113,11 +124,11 @@ export function createHttpHistogram(deps: HttpHistogramDeps): HttpHistogram {
               byCode = new Map();
               fast.set(key, byCode);
             }
-            byCode.set(code, labels);
+            byCode.set(code, series);
           }
         }
-      } else labels = durationLabels(method, route, status, errorType);
-      duration.observe(labels, seconds);
+      } else series = duration.series(durationLabels(method, route, status, errorType));
+      duration.observe(series, seconds);
     },
   };
 }

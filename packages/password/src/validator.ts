@@ -1,5 +1,4 @@
 import { ConfigError, InputError } from '@portcullis/core';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 import * as zxcvbnFr from '@zxcvbn-ts/language-fr';
@@ -20,6 +19,7 @@ import {
   type PasswordPolicyPreset,
   resolvePolicy,
 } from './policy.js';
+import { createScorer } from './scorer.js';
 
 /**
  * NFKC, the normalisation NIST SP 800-63B rev. 4 §3.1.1.2 names for passwords, so a password
@@ -156,7 +156,7 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
   for (const p of options.blocklist ?? []) blocklist.add(normalizePassword(p).toLowerCase());
   const zxcvbn =
     policy.minScore > 0
-      ? new ZxcvbnFactory({
+      ? createScorer({
           dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary, ...zxcvbnFr.dictionary },
           graphs: zxcvbnCommon.adjacencyGraphs,
           l33tMaxSubstitutions: options.l33tMaxSubstitutions ?? 4,

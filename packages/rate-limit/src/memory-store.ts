@@ -1,20 +1,19 @@
 import {
   type Clock,
   ConfigError,
-  createMemoryTtlStore,
-  type MemoryTtlStore,
   type RateLimitQuota,
   type RateLimitState,
   type RateLimitStore,
   systemClock,
 } from '@portcullis/core';
 import { type AlgorithmState, consumeStep, emptyState, refundStep } from './algorithms.js';
+import { StateTable } from './state-table.js';
 
 /** Options of {@link createMemoryRateLimitStore}. */
 export interface MemoryRateLimitStoreOptions {
   /**
-   * Most keys tracked at once (least recently used evicted past it). Default 100,000, about
-   * 32 MB of heap with the limited cache full (about 300 bytes per key; docs/rate-limit.md).
+   * Most keys tracked at once (least recently used evicted past it). Default 100,000: a few
+   * MB of heap, about 100 bytes per key plus the key itself (docs/rate-limit.md).
    */
   maxKeys?: number | undefined;
   /**
@@ -58,30 +57,36 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
   if (!Number.isInteger(maxLimited) || maxLimited < 1)
     throw new ConfigError('maxLimitedKeys must be a positive integer');
   const clock = options.clock ?? systemClock;
-  // No TTL in the caches: each state carries its own expiry and an expired state counts as
+  // No TTL in the tables: each state carries its own expiry and an expired state counts as
   // absent, so a decision is one lookup and an in-place update (no timers, no re-insert).
-  const hot: MemoryTtlStore<AlgorithmState> = createMemoryTtlStore({ max: maxKeys, clock });
-  const limited: MemoryTtlStore<AlgorithmState> = createMemoryTtlStore({ max: maxLimited, clock });
+  const hot = new StateTable(maxKeys);
+  const limited = new StateTable(maxLimited);
+  // The one state object every decision works on: read from a slot, stepped, written back.
+  const scratch = emptyState();
 
   const consumeSync = (key: string, quota: RateLimitQuota, cost: number): RateLimitState => {
     const now = clock.now();
-    // A key lives in exactly one of the two caches; the hot one is tried first because it
+    // A key lives in exactly one of the two tables; the hot one is tried first because it
     // holds nearly every key (one lookup per decision in the common case).
-    const inHot = hot.get(key);
-    const inLimited = inHot === undefined ? limited.get(key) : undefined;
-    const before = inHot ?? inLimited;
-    const state = before ?? emptyState();
+    const inHot = hot.find(key);
+    const inLimited = inHot === -1 ? limited.find(key) : -1;
+    let state: AlgorithmState;
+    if (inHot !== -1) state = hot.read(inHot, scratch);
+    else if (inLimited !== -1) state = limited.read(inLimited, scratch);
+    else state = clearState(scratch);
     const decision = consumeStep(state, quota, cost, now);
     const exhausted = !decision.allowed || decision.remaining === 0;
-    if (inLimited !== undefined) {
-      if (!exhausted) {
+    if (inLimited !== -1) {
+      if (exhausted) limited.write(inLimited, state);
+      else {
         limited.delete(key);
-        hot.set(key, state);
+        hot.insert(key, state);
       }
     } else if (exhausted) {
-      if (inHot !== undefined) hot.delete(key);
-      limited.set(key, state);
-    } else if (inHot === undefined) hot.set(key, state);
+      if (inHot !== -1) hot.delete(key);
+      limited.insert(key, state);
+    } else if (inHot !== -1) hot.write(inHot, state);
+    else hot.insert(key, state);
     return decision;
   };
 
@@ -92,14 +97,19 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
     },
     refund(key, quota, cost) {
       const now = clock.now();
-      const inLimited = limited.get(key);
-      if (inLimited !== undefined) {
-        refundStep(inLimited, quota, cost, now);
+      const inLimited = limited.find(key);
+      if (inLimited !== -1) {
+        const s = limited.read(inLimited, scratch);
+        refundStep(s, quota, cost, now);
         limited.delete(key);
-        hot.set(key, inLimited);
+        hot.insert(key, s);
       } else {
-        const s = hot.get(key);
-        if (s !== undefined) refundStep(s, quota, cost, now);
+        const slot = hot.find(key);
+        if (slot !== -1) {
+          const s = hot.read(slot, scratch);
+          refundStep(s, quota, cost, now);
+          hot.write(slot, s);
+        }
       }
       return Promise.resolve();
     },
@@ -120,6 +130,16 @@ export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions 
 }
 
 const MEMORY_STORES = new WeakSet<object>();
+
+/** Resets `s` to the state of a key never seen. */
+function clearState(s: AlgorithmState): AlgorithmState {
+  s.a = 0;
+  s.b = 0;
+  s.c = 0;
+  s.d = 0;
+  s.expiresAt = 0;
+  return s;
+}
 
 /** True for stores built by {@link createMemoryRateLimitStore} (in-process: nothing to spare, nothing to fail). */
 export function isMemoryRateLimitStore(store: RateLimitStore): store is MemoryRateLimitStore {
