@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.js';
 import { ConfigError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { type HeaderSource, readHeader } from './headers.js';
+import { checkOptions, type KnownOptions } from './options.js';
 import { requestPath } from './request-path.js';
 
 /**
@@ -93,6 +94,17 @@ export function isResolvedClient(client: ClientAddressInput | ClientAddress): cl
   return typeof (client as ClientAddress).key === 'string';
 }
 
+const CONTEXT_OPTIONS = {
+  trustProxy: true,
+  proxyHeader: true,
+  ipv6PrefixLength: true,
+  ipv4PrefixLength: true,
+  clientAddressHeader: true,
+  events: true,
+  clock: true,
+  caseSensitivePaths: true,
+} as const satisfies KnownOptions<SecurityContextOptions>;
+
 /**
  * Builds an app's security context: one client-address trust configuration, one canonical
  * request path, one event bus. Modules created with `{ context }` and the adapters' one-call
@@ -107,6 +119,13 @@ export function isResolvedClient(client: ClientAddressInput | ClientAddress): cl
  * ```
  */
 export function createSecurityContext(options: SecurityContextOptions = {}): SecurityContext {
+  checkOptions('createSecurityContext', options, CONTEXT_OPTIONS);
+  const addressOptions: ClientAddressOptions = {
+    trustProxy: options.trustProxy,
+    proxyHeader: options.proxyHeader,
+    ipv6PrefixLength: options.ipv6PrefixLength,
+    ipv4PrefixLength: options.ipv4PrefixLength,
+  };
   const clock = options.clock ?? systemClock;
   const events = options.events ?? createEventBus({ clock });
   const caseSensitivePaths = options.caseSensitivePaths ?? false;
@@ -118,7 +137,7 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
       `clientAddressHeader cannot be ${header}: clients write it. Set trustProxy to read it from trusted proxies`,
     );
   let trustConfigured = options.trustProxy !== undefined;
-  let resolver = createClientAddressResolver(options);
+  let resolver = createClientAddressResolver(addressOptions);
   let warned = false;
 
   const resolveClient = (client: ClientAddressInput | ClientAddress): ClientAddress => {
@@ -167,7 +186,7 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
         }
         return false;
       }
-      resolver = createClientAddressResolver({ ...options, trustProxy: trust });
+      resolver = createClientAddressResolver({ ...addressOptions, trustProxy: trust });
       trustConfigured = true;
       return true;
     },
