@@ -40,10 +40,10 @@ import {
   type PasswordValidator,
 } from '@portcullis/password';
 import {
-  BACKLOG_ZONES,
   createLoginGuard,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
+  LOGIN_HEALTH_DEFAULT_ZONES,
   type LoginGuard,
   type RateLimitPolicy,
   type RateLimitRules,
@@ -168,7 +168,7 @@ export async function createDemoSecurity(
     ? createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl:` })
     : createMemoryRateLimitStore({ clock });
   const rateLimit = createRateLimitPolicy({
-    ...(overrides.rateLimitRules ?? BACKLOG_ZONES),
+    ...(overrides.rateLimitRules ?? LOGIN_HEALTH_DEFAULT_ZONES),
     store: rlStore,
     context,
   });

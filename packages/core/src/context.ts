@@ -115,7 +115,7 @@ const CONTEXT_OPTIONS = {
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] }); // behind nginx on this host
  * const metrics = createMetrics({ context });
- * app.use(portcullis({ context, rateLimit: BACKLOG_ZONES, metrics }));
+ * app.use(portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, metrics }));
  * ```
  */
 export function createSecurityContext(options: SecurityContextOptions = {}): SecurityContext {

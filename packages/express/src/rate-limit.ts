@@ -17,7 +17,7 @@ export interface ExpressRateLimitOptions {
  *
  * @example
  * ```ts
- * const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, clientAddress: { trustProxy: ['loopback'] } });
+ * const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, clientAddress: { trustProxy: ['loopback'] } });
  * app.use(rateLimit(policy));
  * ```
  */

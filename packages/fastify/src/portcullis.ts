@@ -191,7 +191,7 @@ async function plugin(
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] });
  * const app = Fastify(portcullisServerOptions());
- * await app.register(portcullis, { context, rateLimit: BACKLOG_ZONES, tokens, metrics });
+ * await app.register(portcullis, { context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens, metrics });
  * app.setErrorHandler(app.portcullis.errorHandler);
  * ```
  */

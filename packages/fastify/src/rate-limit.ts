@@ -44,7 +44,7 @@ async function plugin(fastify: FastifyInstance, options: FastifyRateLimitOptions
  *
  * @example
  * ```ts
- * await app.register(rateLimitPlugin, { policy: createRateLimitPolicy({ ...BACKLOG_ZONES }) });
+ * await app.register(rateLimitPlugin, { policy: createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES }) });
  * ```
  */
 export const rateLimitPlugin: FastifyPluginAsync<FastifyRateLimitOptions> = fastifyPlugin(plugin, {

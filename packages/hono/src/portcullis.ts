@@ -58,7 +58,7 @@ export interface HonoPortcullis extends MiddlewareHandler {
  * @example
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] });
- * const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics });
+ * const sec = portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens, metrics });
  * app.use(sec);
  * app.get('/me', sec.requireAuth(), (c) => c.json(authClaims(c)));
  * app.get('/metrics', sec.metricsHandler());

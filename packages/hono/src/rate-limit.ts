@@ -21,7 +21,7 @@ export interface HonoRateLimitOptions {
  *
  * @example
  * ```ts
- * app.use('*', rateLimit(createRateLimitPolicy({ ...BACKLOG_ZONES })));
+ * app.use('*', rateLimit(createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES })));
  * ```
  */
 export function rateLimit(policy: RateLimitPolicy, options: HonoRateLimitOptions = {}): MiddlewareHandler {

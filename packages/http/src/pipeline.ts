@@ -78,7 +78,7 @@ const consoleLog = (error: unknown) => {
  *
  * @example
  * ```ts
- * const pipeline = createPortcullisPipeline({ context, rateLimit: BACKLOG_ZONES, metrics });
+ * const pipeline = createPortcullisPipeline({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, metrics });
  * const request = pipeline.begin({ method, routedPath, headers, remoteAddress });
  * const { headers, refusal } = await pipeline.admit(request);
  * ```

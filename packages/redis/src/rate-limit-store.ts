@@ -182,7 +182,7 @@ function toState(reply: unknown): RateLimitState {
  * @example
  * ```ts
  * const redis = createRedisClient(process.env.REDIS_URL!);
- * const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, store: createRedisRateLimitStore({ client: redis }) });
+ * const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, store: createRedisRateLimitStore({ client: redis }) });
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
