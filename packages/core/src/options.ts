@@ -32,8 +32,9 @@ function isSubsequence(short: string, long: string): boolean {
 
 /**
  * The valid name closest to `name`, when it is close enough to be a typo: at most a third of
- * the name's length in edits (at least 2), or, failing that, a valid name that holds all of
- * `name`'s letters in order (`stor` → `store`, `onError` → `onListenerError`).
+ * the name's length in edits (at least 1), or, failing that, a valid name that holds all of
+ * `name`'s letters in order or whose letters `name` holds (`stor` → `store`, `onError` →
+ * `onListenerError`, `maxEntries` → `max`).
  */
 export function nearestName(name: string, valid: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
@@ -47,12 +48,14 @@ export function nearestName(name: string, valid: readonly string[]): string | un
       best = candidate;
       bestDistance = d;
     }
-    if (lower.length >= 3 && d < bestHoldingDistance && isSubsequence(lower, candidate.toLowerCase())) {
+    const other = candidate.toLowerCase();
+    const holds = isSubsequence(lower, other) || isSubsequence(other, lower);
+    if (lower.length >= 3 && other.length >= 3 && d < bestHoldingDistance && holds) {
       bestHolding = candidate;
       bestHoldingDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : bestHolding;
+  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : bestHolding;
 }
 
 /** A key's printable form: bounded, so a hostile object cannot flood a log line. */
@@ -63,7 +66,8 @@ const shown = (key: string): string => JSON.stringify(key.length > 64 ? `${key.s
  * TypeScript callers who spread an object of the wrong shape): `options` must be an object (or
  * undefined), and every key in it must be one the factory knows. A misspelt key would otherwise be
  * ignored in silence (`portcullis({ rateLimits })` is an app with no rate limiting at all), so it
- * throws a {@link ConfigError} naming the key and the nearest valid one. Runs once, at creation.
+ * throws a {@link ConfigError} naming the key and the nearest valid one. `renamed` maps names other
+ * libraries use for the same thing (`max` in express-rate-limit) to ours. Runs once, at creation.
  *
  * @example
  * ```ts
@@ -74,14 +78,19 @@ const shown = (key: string): string => JSON.stringify(key.length > 64 ? `${key.s
  * // createThing({ stor: redisStore }) -> ConfigError: createThing: unknown option "stor"; did you mean "store"?
  * ```
  */
-export function checkOptions(name: string, options: unknown, known: Readonly<Record<string, true>>): void {
+export function checkOptions(
+  name: string,
+  options: unknown,
+  known: Readonly<Record<string, true>>,
+  renamed: Readonly<Record<string, string>> = {},
+): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new ConfigError(`${name}: options must be an object, got ${describeValue(options)}`);
   for (const key of Object.keys(options)) {
     if (Object.hasOwn(known, key)) continue;
     const valid = Object.keys(known);
-    const suggestion = nearestName(key, valid);
+    const suggestion = Object.hasOwn(renamed, key) ? renamed[key] : nearestName(key, valid);
     throw new ConfigError(
       suggestion !== undefined
         ? `${name}: unknown option ${shown(key)}; did you mean ${shown(suggestion)}?`

@@ -1,7 +1,9 @@
 import {
   type Clock,
   ConfigError,
+  checkOptions,
   createMemoryTtlStore,
+  type KnownOptions,
   type MemoryTtlStore,
   type RateLimitQuota,
   type RateLimitState,
@@ -36,6 +38,12 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   readonly limitedSize: number;
 }
 
+const MEMORY_STORE_OPTIONS = {
+  maxKeys: true,
+  maxLimitedKeys: true,
+  clock: true,
+} as const satisfies KnownOptions<MemoryRateLimitStoreOptions>;
+
 /**
  * The embedded rate-limit store: O(1) per decision, bounded by `maxKeys`, single-threaded so
  * every call is atomic within the process.
@@ -52,6 +60,7 @@ export interface MemoryRateLimitStore extends RateLimitStore {
  * ```
  */
 export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}): MemoryRateLimitStore {
+  checkOptions('createMemoryRateLimitStore', options, MEMORY_STORE_OPTIONS);
   const maxKeys = options.maxKeys ?? 100_000;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new ConfigError('maxKeys must be a positive integer');
   const maxLimited = options.maxLimitedKeys ?? Math.max(1, Math.floor(maxKeys / 10));
