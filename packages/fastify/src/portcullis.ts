@@ -70,11 +70,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Keys Fastify's own `register(plugin, options)` reads from the same object; they are not
+ * Portcullis options but may sit beside them.
+ */
+const FASTIFY_REGISTER_OPTIONS = { prefix: true, logLevel: true, logSerializers: true } as const;
+
 async function plugin(
   fastify: Parameters<FastifyPluginAsync>[0],
   config: FastifyPortcullisConfig,
 ): Promise<void> {
-  const pipeline = createPortcullisPipeline(config);
+  const pipeline = createPortcullisPipeline(config, FASTIFY_REGISTER_OPTIONS);
   const { context } = pipeline;
   const neutral = (request: FastifyRequest): SecurityRequest => {
     let r = request.portcullisRequest;
