@@ -1,4 +1,4 @@
-import { ConfigError, InputError } from '@portcullis/core';
+import { ConfigError, checkOptions, InputError, type KnownOptions } from '@portcullis/core';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
@@ -143,6 +143,16 @@ function contextWords(context: PasswordContext | undefined, appName: string | un
  * ```
  */
 export function createPasswordValidator(options: PasswordValidatorOptions = {}): PasswordValidator {
+  checkOptions('createPasswordValidator', options, {
+    policy: true,
+    appName: true,
+    locale: true,
+    blocklist: true,
+    breach: true,
+    whenBreachUnavailable: true,
+    scoreMaxLength: true,
+    l33tMaxSubstitutions: true,
+  } satisfies KnownOptions<PasswordValidatorOptions>);
   const policy = resolvePolicy(options.policy);
   const defaultLocale = options.locale ?? 'en';
   const scoreMax = options.scoreMaxLength ?? 64;
