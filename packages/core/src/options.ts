@@ -7,20 +7,27 @@ import { ConfigError } from './errors.js';
  */
 export type KnownOptions<T> = { readonly [K in keyof Required<T>]: true };
 
-/** Levenshtein distance, case-insensitive (option names are short: a plain O(n·m) table). */
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment), case-insensitive:
+ * `nsit` is one edit from `nist`. Option names are short, so a plain O(n·m) table.
+ */
 function distance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  const rows: number[][] = [Array.from({ length: y.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= x.length; i++) {
     const row = [i];
+    const prev = rows[i - 1]!;
     for (let j = 1; j <= y.length; j++) {
       const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row[j] = d;
     }
-    prev = row;
+    rows.push(row);
   }
-  return prev[y.length]!;
+  return rows[x.length]![y.length]!;
 }
 
 /** True when every character of `short` appears in `long`, in order (`onError` in `onListenerError`). */

@@ -75,6 +75,7 @@ describe('nearestName', () => {
   it('is case-insensitive and refuses far names', () => {
     expect(nearestName('defaultrule', ['rules', 'defaultRule'])).toBe('defaultRule');
     expect(nearestName('windowMS', ['limit', 'windowMs'])).toBe('windowMs');
+    expect(nearestName('nsit', ['composition', 'nist'])).toBe('nist');
     expect(nearestName('zzz', ['limit', 'windowMs'])).toBeUndefined();
   });
 });
