@@ -76,7 +76,7 @@ export interface PasswordCheckResult {
 
 /** Options of {@link createPasswordValidator}. */
 export interface PasswordValidatorOptions {
-  /** A preset name or a custom policy. Default `backlog` (what the backlog asked for). */
+  /** A preset name or a custom policy. Default `composition` (12+ characters, upper, lower, digit). */
   policy?: PasswordPolicyPreset | PasswordPolicy | undefined;
   /** Name of the application: a context word every password is checked against. */
   appName?: string | undefined;
@@ -137,7 +137,7 @@ function contextWords(context: PasswordContext | undefined, appName: string | un
  *
  * @example
  * ```ts
- * const validator = createPasswordValidator({ policy: 'backlog', appName: 'Portcullis' });
+ * const validator = createPasswordValidator({ policy: 'composition', appName: 'Portcullis' });
  * const result = await validator.validate(body.password, { email: user.email, locale: 'fr' });
  * if (!result.ok) throw new PasswordPolicyError(result.failures);
  * ```

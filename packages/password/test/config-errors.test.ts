@@ -59,3 +59,19 @@ describe('password factories name a misspelt option and its nearest valid one', 
     expect(err.suggestion).toBe('publicResetUrl');
   });
 });
+
+describe('password policy presets', () => {
+  it("keeps 'backlog' and BACKLOG_POLICY as deprecated aliases of 'composition' / COMPOSITION_POLICY", async () => {
+    const { BACKLOG_POLICY, COMPOSITION_POLICY, PASSWORD_POLICIES, resolvePolicy } = await import(
+      '../src/index.js'
+    );
+    expect(BACKLOG_POLICY).toBe(COMPOSITION_POLICY);
+    expect(resolvePolicy('backlog')).toBe(COMPOSITION_POLICY);
+    expect(PASSWORD_POLICIES.composition.name).toBe('composition');
+  });
+
+  it('names an unknown preset and the nearest one', () => {
+    const err = configErrorOf(() => createPasswordValidator(js({ policy: 'nsit' })));
+    expect(err.detail).toBe('password policy: unknown preset "nsit"; did you mean "nist"?');
+  });
+});

@@ -32,7 +32,7 @@ describe('createRateLimitPolicy', () => {
     expect(out).toEqual([true, true, true, true, true, false]);
   });
 
-  it('matches the three backlog zones, first match wins, default for everything else', () => {
+  it('matches the three preset zones, first match wins, default for everything else', () => {
     const { policy } = setup();
     expect(policy.match('POST', '/auth/login')).toBe('login');
     expect(policy.match('GET', '/auth/login')).toBe('default');

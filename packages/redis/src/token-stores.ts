@@ -120,7 +120,7 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
     },
     async isRevoked(key, subject, issuedAtMs, session) {
       const read = [subjectKey(subject), keys.token(subject, key)];
-      // The token's session (issue 13), under the same subject tag: still one shard, one read.
+      // The token's session (`sid`), under the same subject tag: still one shard, one read.
       if (session !== undefined) read.push(keys.session(subject, session));
       return (await run(IS_REVOKED, read, [issuedAtMs])) === 1;
     },

@@ -1,6 +1,6 @@
 /**
  * One node:cluster worker of the rate-limit cluster test: a plain node:http server deciding
- * every request with the backlog preset on a shared Redis. Run by Node directly (type
+ * every request with the LOGIN_HEALTH_DEFAULT_ZONES preset on a shared Redis. Run by Node directly (type
  * stripping), so workspace sources are loaded through a resolve hook mapping `.js` to `.ts`.
  */
 import { createServer } from 'node:http';
