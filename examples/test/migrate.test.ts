@@ -57,6 +57,26 @@ async function hit(base: string, method: string, path: string, times: number): P
   return out;
 }
 
+/** Logs in as ann and checks /me: 401 without a token and with a tampered one, 200 with hers. */
+async function expectAuthAnswers(base: string): Promise<void> {
+  const { access_token } = (await (await login(base)).json()) as { access_token: string };
+  const me = (token?: string) =>
+    fetch(`${base}/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  expect((await me()).status).toBe(401);
+  const tampered = `${access_token.slice(0, -4)}${access_token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+  expect((await me(tampered)).status).toBe(401);
+  const good = await me(access_token);
+  expect(good.status).toBe(200);
+  expect(await good.json()).toEqual({ user: 'ann' });
+}
+
+const login = (base: string) =>
+  fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"username":"ann"}',
+  });
+
 /** `r=` of a draft-8 or draft-10 `RateLimit` header: what is left. */
 const remainingOf = (a: Answer) => Number(/\br=(\d+)/.exec(a.headers.get('ratelimit') ?? '')?.[1]);
 
@@ -108,21 +128,8 @@ describe('migration from @fastify/rate-limit and @fastify/jwt', () => {
     for (const base of [
       await listenFastify(await fastifyBefore.createApp(secret.toString('base64url'))),
       await listenFastify(await fastifyAfter.createApp(secret)),
-    ]) {
-      const login = await fetch(`${base}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"username":"ann"}',
-      });
-      const { access_token } = (await login.json()) as { access_token: string };
-      const me = (token?: string) =>
-        fetch(`${base}/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      expect((await me()).status).toBe(401);
-      expect((await me(`${access_token.slice(0, -4)}AAAA`)).status).toBe(401);
-      const good = await me(access_token);
-      expect(good.status).toBe(200);
-      expect(await good.json()).toEqual({ user: 'ann' });
-    }
+    ])
+      await expectAuthAnswers(base);
   });
 
   it('GET /hello: 10 admitted then 429 with Retry-After and the X-RateLimit-* headers, on both', async () => {
@@ -169,34 +176,14 @@ describe('migration from express-jwt', () => {
     for (const base of [
       await listenExpress(jwtBefore.createApp(secret.toString('base64url'))),
       await listenExpress(await jwtAfter.createApp(secret)),
-    ]) {
-      const login = await fetch(`${base}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"username":"ann"}',
-      });
-      const { access_token } = (await login.json()) as { access_token: string };
-      const me = (token?: string) =>
-        fetch(`${base}/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      const missing = await me();
-      expect(missing.status).toBe(401);
-      const bad = await me(`${access_token.slice(0, -4)}AAAA`);
-      expect(bad.status).toBe(401);
-      const good = await me(access_token);
-      expect(good.status).toBe(200);
-      expect(await good.json()).toEqual({ user: 'ann' });
-    }
+    ])
+      await expectAuthAnswers(base);
   });
 
   it("a token from the other side's issuer is refused (the guide's rollover note)", async () => {
     const beforeBase = await listenExpress(jwtBefore.createApp(secret.toString('base64url')));
     const afterBase = await listenExpress(await jwtAfter.createApp(secret));
-    const login = await fetch(`${beforeBase}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"username":"ann"}',
-    });
-    const { access_token } = (await login.json()) as { access_token: string };
+    const { access_token } = (await (await login(beforeBase)).json()) as { access_token: string };
     const res = await fetch(`${afterBase}/me`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(res.status).toBe(401);
   });
