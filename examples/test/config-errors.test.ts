@@ -1,9 +1,25 @@
 import { ConfigError, createSecurityContext } from '@portcullis/core';
-import { portcullis as expressPortcullis } from '@portcullis/express';
-import { portcullis as fastifyPortcullis } from '@portcullis/fastify';
-import { portcullis as honoPortcullis } from '@portcullis/hono';
+import {
+  portcullis as expressPortcullis,
+  rateLimit as expressRateLimit,
+  requireAuth as expressRequireAuth,
+} from '@portcullis/express';
+import {
+  portcullis as fastifyPortcullis,
+  requireAuth as fastifyRequireAuth,
+  rateLimitPlugin,
+} from '@portcullis/fastify';
+import {
+  portcullis as honoPortcullis,
+  rateLimit as honoRateLimit,
+  requireAuth as honoRequireAuth,
+} from '@portcullis/hono';
 import { createPortcullisPipeline } from '@portcullis/http';
-import { createMemoryRateLimitStore, LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
+import {
+  createMemoryRateLimitStore,
+  createRateLimitPolicy,
+  LOGIN_HEALTH_DEFAULT_ZONES,
+} from '@portcullis/rate-limit';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 
@@ -21,10 +37,10 @@ async function configErrorOf(fn: () => unknown): Promise<ConfigError> {
   throw new Error('expected a ConfigError, nothing was thrown');
 }
 
-const fastifyApp = async (config: unknown) => {
+const fastifyApp = async (config: unknown, plugin: unknown = fastifyPortcullis) => {
   const app = Fastify();
   try {
-    await app.register(fastifyPortcullis, js(config));
+    await app.register(js(plugin), js(config));
     await app.ready();
   } finally {
     await app.close();
@@ -88,5 +104,35 @@ describe('portcullis({ ... }) checks its config at start-up on every framework',
       scrape: { path: '/internal/metrics', rateLimited: false, token: 'x'.repeat(32) },
     });
     expect(pipeline.scrapePath).toBe('/internal/metrics');
+  });
+});
+
+describe('the standalone middlewares check what they are given at start-up', () => {
+  const zones = LOGIN_HEALTH_DEFAULT_ZONES;
+
+  it('rateLimit(rule table) instead of a policy names the fix (was "policy.check is not a function" per request)', async () => {
+    for (const create of [
+      () => expressRateLimit(js(zones)),
+      () => honoRateLimit(js(zones)),
+      () => fastifyApp(js({ policy: zones }), rateLimitPlugin),
+    ]) {
+      const err = await configErrorOf(create);
+      expect(err.detail).toContain('a rate-limit policy from createRateLimitPolicy');
+    }
+  });
+
+  it('requireAuth(a Promise) says to await it; requireAuth(undefined) names what it needs', async () => {
+    const pending = Promise.resolve({});
+    for (const requireAuth of [expressRequireAuth, fastifyRequireAuth, honoRequireAuth]) {
+      expect((await configErrorOf(() => requireAuth(js(pending)))).detail).toContain('await it first');
+      expect((await configErrorOf(() => requireAuth(js(undefined)))).detail).toContain('a token service');
+    }
+  });
+
+  it('rateLimit(policy, { userID }) suggests userId', async () => {
+    const policy = createRateLimitPolicy({ ...zones });
+    expect((await configErrorOf(() => expressRateLimit(policy, js({ userID: () => 'u' })))).suggestion).toBe(
+      'userId',
+    );
   });
 });

@@ -78,7 +78,14 @@ export {
   parseIp,
   unmapIPv4,
 } from './ip.js';
-export { checkOptions, describeValue, type KnownOptions, nearestName, requireOption } from './options.js';
+export {
+  checkOptions,
+  describeValue,
+  type KnownOptions,
+  nearestName,
+  requireMethods,
+  requireOption,
+} from './options.js';
 export type {
   RateLimitAlgorithm,
   RateLimitQuota,

@@ -127,3 +127,21 @@ export function describeValue(value: unknown): string {
     ? `an object (${value.constructor?.name ?? 'null prototype'})`
     : `a ${typeof value}`;
 }
+
+/**
+ * Throws the {@link ConfigError} for an argument that lacks the methods a factory will call on it:
+ * a rule table where a compiled policy is expected, a Promise where a service is (a forgotten
+ * `await`). Without it the mistake surfaces at the first request as `x.check is not a function`.
+ */
+export function requireMethods(
+  name: string,
+  value: unknown,
+  methods: readonly string[],
+  expected: string,
+): void {
+  const target = value as Record<string, unknown> | null | undefined;
+  if (typeof target?.then === 'function')
+    throw new ConfigError(`${name}: got a Promise where ${expected} is expected: await it first`);
+  if (target === null || target === undefined || methods.some((m) => typeof target[m] !== 'function'))
+    throw new ConfigError(`${name}: expected ${expected}, got ${describeValue(value)}`);
+}

@@ -44,6 +44,7 @@ describe('@portcullis/core public surface', () => {
       'readHeader',
       'requestPath',
       'requireClientAddressSource',
+      'requireMethods',
       'requireOption',
       'selectorTag',
       'shardTag',
