@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createSecurityContext } from '@portcullis/core';
 import { authClaims, jsonBody, portcullis, sendTokenPair } from '@portcullis/express';
 import { createMetrics } from '@portcullis/metrics';
-import { BACKLOG_ZONES } from '@portcullis/rate-limit';
+import { LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import express from 'express';
 
@@ -13,7 +13,12 @@ const keys = await createKeySet({
   currentKid: 'k1',
 });
 const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api', context });
-const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics: createMetrics({ context }) });
+const sec = portcullis({
+  context,
+  rateLimit: LOGIN_HEALTH_DEFAULT_ZONES,
+  tokens,
+  metrics: createMetrics({ context }),
+});
 
 const app = express();
 app.use(jsonBody(), sec); // JSON only: another media type is a 415

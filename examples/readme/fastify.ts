@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createSecurityContext } from '@portcullis/core';
 import { authClaims, portcullis, portcullisServerOptions, sendTokenPair } from '@portcullis/fastify';
 import { createMetrics } from '@portcullis/metrics';
-import { BACKLOG_ZONES } from '@portcullis/rate-limit';
+import { LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import Fastify from 'fastify';
 
@@ -16,7 +16,7 @@ const tokens = createTokenService({ keys, issuer: 'https://api.example.com', aud
 const app = Fastify(portcullisServerOptions());
 await app.register(portcullis, {
   context,
-  rateLimit: BACKLOG_ZONES,
+  rateLimit: LOGIN_HEALTH_DEFAULT_ZONES,
   tokens,
   metrics: createMetrics({ context }),
 });

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { createSecurityContext } from '@portcullis/core';
 import { authClaims, portcullis, readJsonBody, sendTokenPair } from '@portcullis/hono';
 import { createMetrics } from '@portcullis/metrics';
-import { BACKLOG_ZONES } from '@portcullis/rate-limit';
+import { LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import { Hono } from 'hono';
 
@@ -14,7 +14,12 @@ const keys = await createKeySet({
   currentKid: 'k1',
 });
 const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api', context });
-const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics: createMetrics({ context }) });
+const sec = portcullis({
+  context,
+  rateLimit: LOGIN_HEALTH_DEFAULT_ZONES,
+  tokens,
+  metrics: createMetrics({ context }),
+});
 
 const app = new Hono();
 app.use(sec);

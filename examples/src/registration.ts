@@ -1,5 +1,5 @@
 /**
- * The demo's sign-up without an account oracle (issue 16; OWASP Authentication Cheat Sheet,
+ * The demo's sign-up without an account oracle (OWASP Authentication Cheat Sheet,
  * "Account creation"): every registration request gets the same 202 after the same work (the
  * password hash), and what depends on the account happens after the answer, by mail:
  *

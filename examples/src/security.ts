@@ -40,10 +40,10 @@ import {
   type PasswordValidator,
 } from '@portcullis/password';
 import {
-  BACKLOG_ZONES,
   createLoginGuard,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
+  LOGIN_HEALTH_DEFAULT_ZONES,
   type LoginGuard,
   type RateLimitPolicy,
   type RateLimitRules,
@@ -111,7 +111,7 @@ export interface DemoOverrides {
   /** What `/metrics` renders, built from this process's metrics (a cluster worker relays to the primary). */
   metricsSource?: ((metrics: Metrics) => MetricsSource) | undefined;
   auditSink?: AuditSink | undefined;
-  /** Rate-limit table; default the backlog's zones (bench raises the limits). */
+  /** Rate-limit table; default LOGIN_HEALTH_DEFAULT_ZONES (bench raises the limits). */
   rateLimitRules?: RateLimitRules | undefined;
   /** Prefix of every Redis key. Default: the configuration's (REDIS_PREFIX, `demo:`). */
   redisPrefix?: string | undefined;
@@ -168,7 +168,7 @@ export async function createDemoSecurity(
     ? createRedisRateLimitStore({ client: redis, prefix: `${prefix}rl:` })
     : createMemoryRateLimitStore({ clock });
   const rateLimit = createRateLimitPolicy({
-    ...(overrides.rateLimitRules ?? BACKLOG_ZONES),
+    ...(overrides.rateLimitRules ?? LOGIN_HEALTH_DEFAULT_ZONES),
     store: rlStore,
     context,
   });
@@ -187,7 +187,7 @@ export async function createDemoSecurity(
     }),
     issuer: config.publicUrl,
     audience: 'portcullis-demo',
-    // One hour (backlog s2); refresh tokens keep users signed in.
+    // One hour; refresh tokens keep users signed in.
     accessTtlSec: 3600,
     revocationStore: redis
       ? createRedisRevocationStore({ client: redis, prefix: `${prefix}tok:`, clock })

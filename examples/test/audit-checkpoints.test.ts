@@ -1,5 +1,5 @@
 /**
- * The demo's audit log signs checkpoints by default (issue 16): with every writer's checkpoints,
+ * The demo's audit log signs checkpoints by default: with every writer's checkpoints,
  * the files of two writers verify together, and a cut tail or an emptied writer file, which
  * verify `ok` without checkpoints, are detected.
  */

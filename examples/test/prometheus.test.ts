@@ -374,7 +374,7 @@ describePrometheus('a real Prometheus scraping the demo (one process and WORKERS
       ).toBe(e.malformed);
       expect(
         await one(
-          // A tampered signature: the reason (issue 13) behind the client's generic ERR_TOKEN_INVALID.
+          // A tampered signature: the reason code behind the client's generic ERR_TOKEN_INVALID.
           `portcullis_token_verifications_total{${sel},outcome="invalid",reason="ERR_TOKEN_SIGNATURE"}`,
         ),
       ).toBe(e.invalid);

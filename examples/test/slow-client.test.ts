@@ -1,5 +1,5 @@
 /**
- * Slow clients (issue 16): an upload trickling one byte at a time, and headers trickling the
+ * Slow clients: an upload trickling one byte at a time, and headers trickling the
  * same way (slowloris), are cut off by REQUEST_TIMEOUT_MS / HEADERS_TIMEOUT_MS on all three
  * flavours, and the server keeps answering. Before, Fastify's requestTimeout was 0 (never) and
  * Node's defaults for Express and Hono were 300 s / 60 s.

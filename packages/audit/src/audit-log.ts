@@ -2,9 +2,11 @@ import { hostname } from 'node:os';
 import {
   type Clock,
   ConfigError,
+  checkOptions,
   defaultEventLevel,
   type EventBus,
   isPortcullisError,
+  type KnownOptions,
   SECURITY_EVENT_NAMES,
   type SecurityContext,
   type SecurityEvent,
@@ -150,6 +152,24 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
  * ```
  */
 export function createAuditLog(given: AuditLogOptions): AuditLog {
+  checkOptions('createAuditLog', given, {
+    app: true,
+    chain: true,
+    sink: true,
+    key: true,
+    prev: true,
+    lastSeq: true,
+    clock: true,
+    context: true,
+    events: true,
+    maxQueue: true,
+    overflow: true,
+    batchSize: true,
+    flushIntervalMs: true,
+    attributeKeys: true,
+    checkpoints: true,
+    onError: true,
+  } satisfies KnownOptions<AuditLogOptions>);
   const options: AuditLogOptions =
     given.events || !given.context ? given : { ...given, events: given.context.events };
   const app = options.app;

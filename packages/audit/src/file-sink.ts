@@ -3,7 +3,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { type Clock, ConfigError, type EventBus, systemClock } from '@portcullis/core';
+import {
+  type Clock,
+  ConfigError,
+  checkOptions,
+  type EventBus,
+  type KnownOptions,
+  systemClock,
+} from '@portcullis/core';
 import type { SignedCheckpoint } from './checkpoint.js';
 import type { AuditSink } from './sink.js';
 
@@ -124,6 +131,21 @@ function stamp(ms: number): string {
  * ```
  */
 export function createFileSink(options: FileSinkOptions): FileSink {
+  checkOptions('createFileSink', options, {
+    dir: true,
+    name: true,
+    maxBytes: true,
+    maxAgeMs: true,
+    retainFiles: true,
+    retainMs: true,
+    gzip: true,
+    fsync: true,
+    clock: true,
+    host: true,
+    pid: true,
+    fs: true,
+    events: true,
+  } satisfies KnownOptions<FileSinkOptions>);
   const fs = options.fs ?? nodeAuditFs;
   const clock = options.clock ?? systemClock;
   const dir = options.dir;

@@ -1,3 +1,4 @@
+import { checkOptions, type KnownOptions } from '@portcullis/core';
 import type { SignedCheckpoint } from './checkpoint.js';
 import type { AuditRecord } from './record.js';
 
@@ -93,6 +94,10 @@ export interface PinoSinkOptions {
  * ```
  */
 export function createPinoSink(logger: PinoLike, options: PinoSinkOptions = {}): AuditSink {
+  checkOptions('createPinoSink', options, {
+    message: true,
+    key: true,
+  } satisfies KnownOptions<PinoSinkOptions>);
   const message = options.message ?? 'audit';
   const key = options.key ?? 'audit';
   return {

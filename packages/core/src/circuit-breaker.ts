@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError, StoreError } from './errors.js';
+import { checkOptions, type KnownOptions } from './options.js';
 
 /** `closed`: calls flow. `open`: calls fail fast. `half-open`: one probe is let through. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -32,11 +33,19 @@ export interface CircuitBreaker {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+const BREAKER_OPTIONS = {
+  failureThreshold: true,
+  cooldownMs: true,
+  clock: true,
+  onStateChange: true,
+} as const satisfies KnownOptions<CircuitBreakerOptions>;
+
 /**
  * Creates a circuit breaker so that a store that is down costs microseconds per request, not
  * a timeout each time; recovery is automatic after the cooldown.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
+  checkOptions('createCircuitBreaker', options, BREAKER_OPTIONS);
   const threshold = options.failureThreshold ?? 3;
   const cooldown = options.cooldownMs ?? 5000;
   if (!Number.isInteger(threshold) || threshold < 1)

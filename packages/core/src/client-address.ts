@@ -10,6 +10,7 @@ import {
   parseIp,
   unmapIPv4,
 } from './ip.js';
+import { checkOptions, type KnownOptions } from './options.js';
 
 /**
  * Which peers may tell us the client's address through a proxy header.
@@ -169,6 +170,13 @@ function compileTrust(trust: TrustProxy): (addr: IpAddress, text: string, index:
 /** A resolver built once from its options, called per request. */
 export type ClientAddressResolver = (input: ClientAddressInput) => ClientAddress;
 
+const ADDRESS_OPTIONS = {
+  trustProxy: true,
+  proxyHeader: true,
+  ipv6PrefixLength: true,
+  ipv4PrefixLength: true,
+} as const satisfies KnownOptions<ClientAddressOptions>;
+
 /**
  * Builds the client-address resolver that every Portcullis module shares.
  *
@@ -183,6 +191,7 @@ export type ClientAddressResolver = (input: ClientAddressInput) => ClientAddress
  * ```
  */
 export function createClientAddressResolver(options: ClientAddressOptions = {}): ClientAddressResolver {
+  checkOptions('createClientAddressResolver', options, ADDRESS_OPTIONS);
   const isTrusted = compileTrust(options.trustProxy ?? false);
   const header: ProxyHeader = options.proxyHeader ?? 'x-forwarded-for';
   if (header !== 'x-forwarded-for' && header !== 'forwarded') {

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from './clock.js';
 import { ConfigError } from './errors.js';
 import { createEventBus, type EventBus } from './events.js';
 import { type HeaderSource, readHeader } from './headers.js';
+import { checkOptions, type KnownOptions } from './options.js';
 import { requestPath } from './request-path.js';
 import { socketlessRuntime } from './runtime.js';
 import { emitPortcullisWarning } from './warning.js';
@@ -95,6 +96,17 @@ export function isResolvedClient(client: ClientAddressInput | ClientAddress): cl
   return typeof (client as ClientAddress).key === 'string';
 }
 
+const CONTEXT_OPTIONS = {
+  trustProxy: true,
+  proxyHeader: true,
+  ipv6PrefixLength: true,
+  ipv4PrefixLength: true,
+  clientAddressHeader: true,
+  events: true,
+  clock: true,
+  caseSensitivePaths: true,
+} as const satisfies KnownOptions<SecurityContextOptions>;
+
 /**
  * Builds an app's security context: one client-address trust configuration, one canonical
  * request path, one event bus. Modules created with `{ context }` and the adapters' one-call
@@ -105,10 +117,17 @@ export function isResolvedClient(client: ClientAddressInput | ClientAddress): cl
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] }); // behind nginx on this host
  * const metrics = createMetrics({ context });
- * app.use(portcullis({ context, rateLimit: BACKLOG_ZONES, metrics }));
+ * app.use(portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, metrics }));
  * ```
  */
 export function createSecurityContext(options: SecurityContextOptions = {}): SecurityContext {
+  checkOptions('createSecurityContext', options, CONTEXT_OPTIONS);
+  const addressOptions: ClientAddressOptions = {
+    trustProxy: options.trustProxy,
+    proxyHeader: options.proxyHeader,
+    ipv6PrefixLength: options.ipv6PrefixLength,
+    ipv4PrefixLength: options.ipv4PrefixLength,
+  };
   const clock = options.clock ?? systemClock;
   const events = options.events ?? createEventBus({ clock });
   const caseSensitivePaths = options.caseSensitivePaths ?? false;
@@ -120,7 +139,7 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
       `clientAddressHeader cannot be ${header}: clients write it. Set trustProxy to read it from trusted proxies`,
     );
   let trustConfigured = options.trustProxy !== undefined;
-  let resolver = createClientAddressResolver(options);
+  let resolver = createClientAddressResolver(addressOptions);
   let warned = false;
 
   const resolveClient = (client: ClientAddressInput | ClientAddress): ClientAddress => {
@@ -168,7 +187,7 @@ export function createSecurityContext(options: SecurityContextOptions = {}): Sec
         }
         return false;
       }
-      resolver = createClientAddressResolver({ ...options, trustProxy: trust });
+      resolver = createClientAddressResolver({ ...addressOptions, trustProxy: trust });
       trustConfigured = true;
       return true;
     },

@@ -116,11 +116,31 @@ export function isPortcullisError(value: unknown): value is PortcullisError {
 /** Codes of errors raised for configuration mistakes, found at start-up. */
 export type ConfigErrorCode = 'ERR_CONFIG_INVALID';
 
-/** A misconfiguration detected when a module is created. Thrown at start-up, never per request. */
+/** Options of a {@link ConfigError}: the option at fault, and the valid name it was probably meant to be. */
+export interface ConfigErrorOptions extends Omit<PortcullisErrorOptions, 'detail'> {
+  /** The option name at fault (an unknown key, or a required one that is missing). */
+  option?: string | undefined;
+  /** For an unknown key: the nearest valid option name, when one is close. */
+  suggestion?: string | undefined;
+}
+
+/**
+ * A misconfiguration detected when a module is created. Thrown at start-up, never per request.
+ * `detail` says what is wrong and how to fix it; `option` and `suggestion` name the key at fault
+ * and the nearest valid one (`portcullis({ rateLimits })` → `rateLimits`, `rateLimit`).
+ */
 export class ConfigError extends PortcullisError<ConfigErrorCode> {
-  constructor(detail: string, options: Omit<PortcullisErrorOptions, 'detail'> = {}) {
-    super('ERR_CONFIG_INVALID', 500, 'Invalid Portcullis configuration', { ...options, detail });
+  /** The option name at fault, when the error is about one key. */
+  readonly option: string | undefined;
+  /** The nearest valid option name, for an unknown key that looks like a typo. */
+  readonly suggestion: string | undefined;
+
+  constructor(detail: string, options: ConfigErrorOptions = {}) {
+    const { option, suggestion, ...rest } = options;
+    super('ERR_CONFIG_INVALID', 500, 'Invalid Portcullis configuration', { ...rest, detail });
     this.name = 'ConfigError';
+    this.option = option;
+    this.suggestion = suggestion;
   }
 }
 

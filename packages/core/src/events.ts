@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
+import { checkOptions, type KnownOptions } from './options.js';
 import { emitPortcullisWarning } from './warning.js';
 
 /**
@@ -197,6 +198,10 @@ export function defaultEventLevel(name: SecurityEventName): SecurityEventLevel {
  * ```
  */
 export function createEventBus(options: EventBusOptions = {}): EventBus {
+  checkOptions('createEventBus', options, {
+    clock: true,
+    onListenerError: true,
+  } satisfies KnownOptions<EventBusOptions>);
   const clock = options.clock ?? systemClock;
   const onError =
     options.onListenerError ??

@@ -32,6 +32,7 @@ export {
 export {
   ConfigError,
   type ConfigErrorCode,
+  type ConfigErrorOptions,
   clientErrorStatus,
   type DescribedError,
   describeError,
@@ -77,6 +78,14 @@ export {
   parseIp,
   unmapIPv4,
 } from './ip.js';
+export {
+  checkOptions,
+  describeValue,
+  type KnownOptions,
+  nearestName,
+  requireMethods,
+  requireOption,
+} from './options.js';
 export type {
   RateLimitAlgorithm,
   RateLimitQuota,

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError } from './errors.js';
+import { checkOptions, type KnownOptions } from './options.js';
 
 /** Options of {@link createMemoryTtlStore}. */
 export interface MemoryTtlStoreOptions {
@@ -44,6 +45,11 @@ export interface MemoryTtlStore<V extends NonNullable<unknown>> {
 export function createMemoryTtlStore<V extends NonNullable<unknown>>(
   options: MemoryTtlStoreOptions,
 ): MemoryTtlStore<V> {
+  checkOptions('createMemoryTtlStore', options, {
+    max: true,
+    ttlMs: true,
+    clock: true,
+  } satisfies KnownOptions<MemoryTtlStoreOptions>);
   const { max } = options;
   if (!Number.isInteger(max) || max < 1)
     throw new ConfigError('memory store: max must be a positive integer');

@@ -60,7 +60,7 @@ function expressTrust(req: Request): ((address: string, index: number) => boolea
  * @example
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] });
- * const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics });
+ * const sec = portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens, metrics });
  * app.use(sec);
  * app.get('/me', sec.requireAuth(), (req, res) => res.json(authClaims(req)));
  * app.get('/metrics', sec.metricsHandler());

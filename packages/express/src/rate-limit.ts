@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { checkOptions, isPortcullisError, type KnownOptions, requireMethods } from '@portcullis/core';
 import type { RateLimitDecision, RateLimitPolicy } from '@portcullis/rate-limit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { clientAddressInput, requestState, routedPath, sendProblem } from './http.js';
@@ -17,11 +17,18 @@ export interface ExpressRateLimitOptions {
  *
  * @example
  * ```ts
- * const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, clientAddress: { trustProxy: ['loopback'] } });
+ * const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, clientAddress: { trustProxy: ['loopback'] } });
  * app.use(rateLimit(policy));
  * ```
  */
 export function rateLimit(policy: RateLimitPolicy, options: ExpressRateLimitOptions = {}): RequestHandler {
+  requireMethods(
+    'rateLimit',
+    policy,
+    ['check'],
+    'a rate-limit policy from createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES })',
+  );
+  checkOptions('rateLimit', options, { userId: true } satisfies KnownOptions<ExpressRateLimitOptions>);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const path = routedPath(req);
     let decision: RateLimitDecision;

@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { isPortcullisError, requireMethods } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   type AccessTokenVerifier,
@@ -44,6 +44,12 @@ function fail(res: Response, next: NextFunction, err: unknown): void {
  * ```
  */
 export function requireAuth(tokens: AccessTokenVerifier, options: ExpressTokenOptions = {}): RequestHandler {
+  requireMethods(
+    'requireAuth',
+    tokens,
+    ['verify'],
+    'a token service (createTokenService) or a verifier (createTokenVerifier)',
+  );
   const extract = createTokenExtractor(options);
   return async (req, res, next) => {
     try {

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { BACKLOG_ZONES, createRateLimitPolicy } from '../../rate-limit/src/index.js';
+import { createRateLimitPolicy, LOGIN_HEALTH_DEFAULT_ZONES } from '../../rate-limit/src/index.js';
 import { runAdapterScenarios } from '../../rate-limit/test/adapter-scenarios.js';
 import { requestState } from '../src/index.js';
 import { rateLimit } from '../src/rate-limit.js';
@@ -29,7 +29,7 @@ runAdapterScenarios('express', async (policy) => {
 describe('express rateLimit: absolute-form request targets', () => {
   it('counts `POST http://host/auth/login` against the login rule (Express routes it to the login handler)', async () => {
     const app = express();
-    app.use(rateLimit(createRateLimitPolicy({ ...BACKLOG_ZONES })));
+    app.use(rateLimit(createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES })));
     app.post('/auth/login', (_req, res) => {
       res.send('login handler');
     });

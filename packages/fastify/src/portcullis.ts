@@ -70,11 +70,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Keys Fastify's own `register(plugin, options)` reads from the same object; they are not
+ * Portcullis options but may sit beside them.
+ */
+const FASTIFY_REGISTER_OPTIONS = { prefix: true, logLevel: true, logSerializers: true } as const;
+
 async function plugin(
   fastify: Parameters<FastifyPluginAsync>[0],
   config: FastifyPortcullisConfig,
 ): Promise<void> {
-  const pipeline = createPortcullisPipeline(config);
+  const pipeline = createPortcullisPipeline(config, FASTIFY_REGISTER_OPTIONS);
   const { context } = pipeline;
   const neutral = (request: FastifyRequest): SecurityRequest => {
     let r = request.portcullisRequest;
@@ -191,7 +197,7 @@ async function plugin(
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] });
  * const app = Fastify(portcullisServerOptions());
- * await app.register(portcullis, { context, rateLimit: BACKLOG_ZONES, tokens, metrics });
+ * await app.register(portcullis, { context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens, metrics });
  * app.setErrorHandler(app.portcullis.errorHandler);
  * ```
  */

@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { checkOptions, isPortcullisError, requireMethods } from '@portcullis/core';
 import type { RateLimitDecision, RateLimitPolicy } from '@portcullis/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
@@ -13,6 +13,20 @@ export interface FastifyRateLimitOptions {
 }
 
 async function plugin(fastify: FastifyInstance, options: FastifyRateLimitOptions): Promise<void> {
+  checkOptions('rateLimitPlugin', options, {
+    policy: true,
+    userId: true,
+    // Fastify's own register options may sit beside ours.
+    prefix: true,
+    logLevel: true,
+    logSerializers: true,
+  });
+  requireMethods(
+    'rateLimitPlugin: policy',
+    options.policy,
+    ['check'],
+    'a rate-limit policy from createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES })',
+  );
   const { policy, userId } = options;
   // onRequest runs for every request, unknown routes and 404s included, before the body is read.
   fastify.addHook('onRequest', async (request, reply) => {
@@ -44,7 +58,7 @@ async function plugin(fastify: FastifyInstance, options: FastifyRateLimitOptions
  *
  * @example
  * ```ts
- * await app.register(rateLimitPlugin, { policy: createRateLimitPolicy({ ...BACKLOG_ZONES }) });
+ * await app.register(rateLimitPlugin, { policy: createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES }) });
  * ```
  */
 export const rateLimitPlugin: FastifyPluginAsync<FastifyRateLimitOptions> = fastifyPlugin(plugin, {

@@ -1,4 +1,4 @@
-import { jsonBodyError } from '@portcullis/core';
+import { jsonBodyError, requireMethods } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   type AccessTokenVerifier,
@@ -60,6 +60,12 @@ export function requireAuth(
   tokens: AccessTokenVerifier,
   options: FastifyTokenOptions = {},
 ): preHandlerAsyncHookHandler {
+  requireMethods(
+    'requireAuth',
+    tokens,
+    ['verify'],
+    'a token service (createTokenService) or a verifier (createTokenVerifier)',
+  );
   const extract = createTokenExtractor(options);
   return async function requireAuthHook(request, reply) {
     try {
@@ -133,7 +139,13 @@ export function logoutAllHandler(tokens: TokenService) {
 }
 
 const plugin: FastifyPluginCallback<PortcullisTokensPluginOptions> = (fastify, options, done) => {
-  fastify.decorate('requireAuth', requireAuth(options.tokens, { cookie: options.cookie }));
+  // A ConfigError must reach register()'s caller: thrown here, it would leave the plugin pending.
+  try {
+    fastify.decorate('requireAuth', requireAuth(options.tokens, { cookie: options.cookie }));
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
   done();
 };
 

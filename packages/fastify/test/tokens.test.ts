@@ -34,8 +34,16 @@ runTokenScenarios('fastify', async ({ tokens, options }) => {
 describe('portcullisTokens (fastify)', () => {
   it('decorates the instance with requireAuth through fastify-plugin (visible outside its scope)', async () => {
     const app = Fastify();
-    await app.register(portcullisTokens, { tokens: {} as never });
+    await app.register(portcullisTokens, { tokens: { verify: async () => ({}) } as never });
     expect(typeof app.requireAuth).toBe('function');
+    await app.close();
+  });
+
+  it('fails register() with a ConfigError when tokens is not a verifier (no pending plugin)', async () => {
+    const app = Fastify();
+    await expect(app.register(portcullisTokens, { tokens: {} as never })).rejects.toThrow(
+      'requireAuth: expected a token service (createTokenService) or a verifier (createTokenVerifier), got an object',
+    );
     await app.close();
   });
 });

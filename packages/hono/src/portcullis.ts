@@ -29,6 +29,9 @@ export interface HonoPortcullisConfig<R = unknown> extends PortcullisConfig<Hono
   remoteAddress?: ((c: Context) => string | undefined) | undefined;
 }
 
+/** The config keys Hono adds to the one config (checked with it at start-up). */
+const ADAPTER_OPTIONS = { remoteAddress: true } as const;
+
 /** What {@link portcullis} returns: the global middleware, plus the route-level pieces. */
 export interface HonoPortcullis extends MiddlewareHandler {
   /** The app's security context (given, or built with no proxy trusted). */
@@ -58,7 +61,7 @@ export interface HonoPortcullis extends MiddlewareHandler {
  * @example
  * ```ts
  * const context = createSecurityContext({ trustProxy: ['loopback'] });
- * const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens, metrics });
+ * const sec = portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens, metrics });
  * app.use(sec);
  * app.get('/me', sec.requireAuth(), (c) => c.json(authClaims(c)));
  * app.get('/metrics', sec.metricsHandler());
@@ -66,7 +69,7 @@ export interface HonoPortcullis extends MiddlewareHandler {
  * ```
  */
 export function portcullis<R = unknown>(config: HonoPortcullisConfig<R>): HonoPortcullis {
-  const pipeline = createPortcullisPipeline(config);
+  const pipeline = createPortcullisPipeline(config, ADAPTER_OPTIONS);
   const { context } = pipeline;
   const remoteAddress = config.remoteAddress;
   // Core decides: on Bun, Deno or Workers without a source for the peer, start-up fails.

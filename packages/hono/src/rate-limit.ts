@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core';
+import { checkOptions, isPortcullisError, type KnownOptions, requireMethods } from '@portcullis/core';
 import type { RateLimitDecision, RateLimitPolicy } from '@portcullis/rate-limit';
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientAddressInput, problemResponse, requestState } from './http.js';
@@ -21,10 +21,20 @@ export interface HonoRateLimitOptions {
  *
  * @example
  * ```ts
- * app.use('*', rateLimit(createRateLimitPolicy({ ...BACKLOG_ZONES })));
+ * app.use('*', rateLimit(createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES })));
  * ```
  */
 export function rateLimit(policy: RateLimitPolicy, options: HonoRateLimitOptions = {}): MiddlewareHandler {
+  requireMethods(
+    'rateLimit',
+    policy,
+    ['check'],
+    'a rate-limit policy from createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES })',
+  );
+  checkOptions('rateLimit', options, {
+    userId: true,
+    remoteAddress: true,
+  } satisfies KnownOptions<HonoRateLimitOptions>);
   return async (c, next) => {
     const path = c.req.path;
     let decision: RateLimitDecision;

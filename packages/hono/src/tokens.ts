@@ -1,3 +1,4 @@
+import { requireMethods } from '@portcullis/core';
 import {
   type AccessTokenClaims,
   type AccessTokenVerifier,
@@ -38,6 +39,12 @@ export function authClaims<C extends CustomClaims = CustomClaims>(
  * ```
  */
 export function requireAuth(tokens: AccessTokenVerifier, options: HonoTokenOptions = {}): MiddlewareHandler {
+  requireMethods(
+    'requireAuth',
+    tokens,
+    ['verify'],
+    'a token service (createTokenService) or a verifier (createTokenVerifier)',
+  );
   const extract = createTokenExtractor(options);
   return async (c, next) => {
     try {

@@ -37,7 +37,7 @@ export interface PortcullisConfig<Uploads extends object = object> {
    */
   context?: SecurityContext | undefined;
   /**
-   * Rate limiting of every request: a rule table (built on the context, e.g. `BACKLOG_ZONES`), or
+   * Rate limiting of every request: a rule table (built on the context, e.g. `LOGIN_HEALTH_DEFAULT_ZONES`), or
    * a policy from `createRateLimitPolicy`. Either way the client is the one the context resolved.
    */
   rateLimit?: RateLimitPolicy | RateLimitRules | undefined;

@@ -1,16 +1,21 @@
 import {
+  ConfigError,
+  checkOptions,
   createSecurityContext,
   type DescribedError,
   describeError,
+  describeValue,
   isPortcullisError,
+  type KnownOptions,
   need,
+  requireOption,
   type SecurityContext,
   type SecurityRequest,
   type SecurityRequestInput,
 } from '@portcullis/core';
 import { createScrapeHandler, type Metrics, type ScrapeResult } from '@portcullis/metrics';
 import { createRateLimitPolicy, type RateLimitPolicy, type RateLimitRules } from '@portcullis/rate-limit';
-import type { PortcullisConfig } from './config.js';
+import type { PortcullisConfig, ScrapeOptions, TokenTransportOptions } from './config.js';
 import './request-state.js';
 
 /** How a request ended, as the adapter saw it. */
@@ -63,6 +68,58 @@ export interface PortcullisPipeline<Uploads extends object = object> {
   ): DescribedError;
 }
 
+/** Every key of the one config; each adapter adds its own (`remoteAddress` on Hono). */
+const CONFIG_OPTIONS = {
+  context: true,
+  rateLimit: true,
+  tokens: true,
+  tokenOptions: true,
+  metrics: true,
+  scrape: true,
+  passwordValidator: true,
+  passwordReset: true,
+  uploads: true,
+  audit: true,
+  onError: true,
+} as const satisfies KnownOptions<PortcullisConfig>;
+
+const SCRAPE_OPTIONS = {
+  source: true,
+  token: true,
+  allow: true,
+  clientAddress: true,
+  path: true,
+  rateLimited: true,
+} as const satisfies KnownOptions<ScrapeOptions>;
+
+/**
+ * The one start-up check of `portcullis({ ... })` on every framework: a misspelt key
+ * (`rateLimits`, `metric`) would leave the app without that protection and without a word, so it
+ * is a ConfigError naming the key and the nearest valid one. Nested option objects too.
+ */
+function checkConfig(config: PortcullisConfig<object>, adapterOptions: Readonly<Record<string, true>>): void {
+  checkOptions('portcullis', config, { ...CONFIG_OPTIONS, ...adapterOptions });
+  if (config === undefined) return;
+  if (config.scrape !== undefined) checkOptions('portcullis: scrape', config.scrape, SCRAPE_OPTIONS);
+  if (config.tokenOptions !== undefined)
+    checkOptions('portcullis: tokenOptions', config.tokenOptions, {
+      cookie: true,
+    } satisfies KnownOptions<TokenTransportOptions>);
+  const { rateLimit, uploads } = config;
+  if (rateLimit !== undefined && (typeof rateLimit !== 'object' || rateLimit === null))
+    throw new ConfigError(
+      `portcullis: rateLimit must be a rule table (e.g. LOGIN_HEALTH_DEFAULT_ZONES) or a policy from createRateLimitPolicy, got ${describeValue(rateLimit)}`,
+      { option: 'rateLimit' },
+    );
+  if (uploads !== undefined)
+    requireOption(
+      'portcullis: uploads',
+      uploads,
+      'guard',
+      'the MIME guard that inspects every file, from createMimeGuard()',
+    );
+}
+
 function isPolicy(value: RateLimitPolicy | RateLimitRules): value is RateLimitPolicy {
   return typeof (value as RateLimitPolicy).check === 'function';
 }
@@ -78,14 +135,17 @@ const consoleLog = (error: unknown) => {
  *
  * @example
  * ```ts
- * const pipeline = createPortcullisPipeline({ context, rateLimit: BACKLOG_ZONES, metrics });
+ * const pipeline = createPortcullisPipeline({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, metrics });
  * const request = pipeline.begin({ method, routedPath, headers, remoteAddress });
  * const { headers, refusal } = await pipeline.admit(request);
  * ```
  */
 export function createPortcullisPipeline<Uploads extends object = object>(
-  config: PortcullisConfig<Uploads>,
+  given: PortcullisConfig<Uploads>,
+  adapterOptions: Readonly<Record<string, true>> = {},
 ): PortcullisPipeline<Uploads> {
+  checkConfig(given, adapterOptions);
+  const config = given ?? {};
   const context = config.context ?? createSecurityContext();
   const rateLimit =
     config.rateLimit === undefined
@@ -94,9 +154,10 @@ export function createPortcullisPipeline<Uploads extends object = object>(
         ? config.rateLimit
         : createRateLimitPolicy({ ...config.rateLimit, context });
   const metrics = config.metrics;
-  const source = config.scrape?.source ?? metrics;
+  const { path: _path, rateLimited: _rateLimited, ...scrapeOptions } = config.scrape ?? {};
+  const source = scrapeOptions.source ?? metrics;
   const scrapeHandler =
-    source && createScrapeHandler({ ...config.scrape, clientAddress: context.clientAddress, source });
+    source && createScrapeHandler({ ...scrapeOptions, clientAddress: context.clientAddress, source });
   const scrapePath = context.requestPath(config.scrape?.path ?? '/metrics');
   const exemptScrapes = config.scrape?.rateLimited !== true;
   const onError = config.onError;

@@ -2,7 +2,9 @@ import {
   type CircuitState,
   type Clock,
   ConfigError,
+  checkOptions,
   type EventBus,
+  type KnownOptions,
   SECURITY_EVENT_NAMES,
   type SecurityContext,
   type SecurityEvent,
@@ -121,6 +123,16 @@ const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open'];
  * ```
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
+  checkOptions('createMetrics', options, {
+    registry: true,
+    prefix: true,
+    buckets: true,
+    seriesBudget: true,
+    collectProcessMetrics: true,
+    events: true,
+    context: true,
+    clock: true,
+  } satisfies KnownOptions<MetricsOptions>);
   const registry = (options.registry ?? register) as RegistryWithState;
   const prefix = options.prefix ?? '';
   if (prefix !== '' && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {

@@ -5,8 +5,10 @@ import {
   type ClientAddressOptions,
   type ClientAddressResolver,
   ConfigError,
+  checkOptions,
   createClientAddressResolver,
   type IpNetwork,
+  type KnownOptions,
   networkContains,
   parseCidr,
   parseIp,
@@ -75,6 +77,12 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * ```
  */
 export function createScrapeHandler(options: ScrapeHandlerOptions): ScrapeHandler {
+  checkOptions('createScrapeHandler', options, {
+    source: true,
+    token: true,
+    allow: true,
+    clientAddress: true,
+  } satisfies KnownOptions<ScrapeHandlerOptions>);
   const { source, token } = options;
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
     throw new ConfigError(`metrics token must be at least ${MIN_TOKEN_LENGTH} characters`);

@@ -1,4 +1,11 @@
-import { ConfigError, type EventBus, InputError, type SecurityContext } from '@portcullis/core';
+import {
+  ConfigError,
+  checkOptions,
+  type EventBus,
+  InputError,
+  type KnownOptions,
+  type SecurityContext,
+} from '@portcullis/core';
 import { checkClaims, checkContent, detectType, type Rejection } from './content-checks.js';
 import { MimeGuardError } from './errors.js';
 import { decodeFilename, escapeFilename, inspectFilename, safeStorageName } from './filename.js';
@@ -160,6 +167,17 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * ```
  */
 export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
+  checkOptions('createMimeGuard', options, {
+    allow: true,
+    maxFileSize: true,
+    maxFileSizeByType: true,
+    maxFiles: true,
+    checkDeclaredType: true,
+    checkExtension: true,
+    sampleSize: true,
+    context: true,
+    events: true,
+  } satisfies KnownOptions<MimeGuardOptions>);
   const allowIds = resolveAllow(options.allow ?? DEFAULT_ALLOWED_TYPES);
   if (allowIds.length === 0) throw new ConfigError('allow must name at least one type');
   for (const id of allowIds) {

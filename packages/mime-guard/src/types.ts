@@ -201,7 +201,7 @@ export const MIME_PRESETS = {
 /** Name of a preset in {@link MIME_PRESETS}. */
 export type MimePresetName = keyof typeof MIME_PRESETS;
 
-/** Default allow-list: images and PDF (backlog s7). */
+/** Default allow-list: images and PDF, the uploads most apps take from users. */
 export const DEFAULT_ALLOWED_TYPES: readonly string[] = Object.freeze([...MIME_PRESETS.images, 'pdf']);
 
 /** The catalogue entry for an id, or undefined for an id file-type knows but we do not list. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, createMemoryTtlStore } from '@portcullis/core';
+import { ConfigError, checkOptions, createMemoryTtlStore, type KnownOptions } from '@portcullis/core';
 
 /** Answer of a breach provider. */
 export interface BreachCheck {
@@ -72,6 +72,14 @@ export interface HibpBreachProviderOptions {
  * ```
  */
 export function createHibpBreachProvider(options: HibpBreachProviderOptions = {}): BreachProvider {
+  checkOptions('createHibpBreachProvider', options, {
+    baseUrl: true,
+    timeoutMs: true,
+    cacheMax: true,
+    cacheTtlMs: true,
+    userAgent: true,
+    fetch: true,
+  } satisfies KnownOptions<HibpBreachProviderOptions>);
   const baseUrl = (options.baseUrl ?? 'https://api.pwnedpasswords.com').replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 1500;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
@@ -134,6 +142,10 @@ export interface OfflineBreachProviderOptions {
  * ```
  */
 export function createOfflineBreachProvider(options: OfflineBreachProviderOptions): BreachProvider {
+  checkOptions('createOfflineBreachProvider', options, {
+    sha1: true,
+    passwords: true,
+  } satisfies KnownOptions<OfflineBreachProviderOptions>);
   const known = new Map<string, number>();
   for (const line of options.sha1 ?? []) {
     const m = /^\s*([0-9a-fA-F]{40})(?::(\d+))?\s*$/.exec(line);

@@ -63,6 +63,7 @@ export {
   BACKLOG_POLICY,
   type BreachOutcome,
   type CheckOutcome,
+  COMPOSITION_POLICY,
   type CompositionRule,
   NIST_POLICY,
   PASSWORD_POLICIES,

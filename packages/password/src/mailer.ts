@@ -1,4 +1,4 @@
-import { ConfigError } from '@portcullis/core';
+import { ConfigError, checkOptions, type KnownOptions } from '@portcullis/core';
 import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { PasswordLocale } from './messages.js';
@@ -33,6 +33,10 @@ export interface SmtpMailerOptions {
  * ```
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer & { close(): void } {
+  checkOptions('createSmtpMailer', options, {
+    transport: true,
+    from: true,
+  } satisfies KnownOptions<SmtpMailerOptions>);
   if (!options.from) throw new ConfigError('smtp mailer: from is required');
   const transport = createTransport(options.transport);
   return {
@@ -58,6 +62,7 @@ export interface ConsoleMailerOptions {
  * ```
  */
 export function createConsoleMailer(options: ConsoleMailerOptions = {}): Mailer {
+  checkOptions('createConsoleMailer', options, { write: true } satisfies KnownOptions<ConsoleMailerOptions>);
   const write = options.write ?? ((t: string) => console.log(t));
   return {
     async send(m) {

@@ -1,6 +1,8 @@
 import {
   type Clock,
+  checkOptions,
   createMemoryTtlStore,
+  type KnownOptions,
   type ResetTokenRecord,
   type ResetTokenStore,
 } from '@portcullis/core';
@@ -22,6 +24,10 @@ export interface MemoryResetTokenStoreOptions {
  * ```
  */
 export function createMemoryResetTokenStore(options: MemoryResetTokenStoreOptions = {}): ResetTokenStore {
+  checkOptions('createMemoryResetTokenStore', options, {
+    max: true,
+    clock: true,
+  } satisfies KnownOptions<MemoryResetTokenStoreOptions>);
   const max = options.max ?? 10_000;
   const tokens = createMemoryTtlStore<ResetTokenRecord>({ max, clock: options.clock });
   const byUser = createMemoryTtlStore<Set<string>>({ max, clock: options.clock });

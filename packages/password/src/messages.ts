@@ -1,6 +1,6 @@
 import type { PasswordFailureCode } from './policy.js';
 
-/** Locales with a full catalog. English is the fallback; French because the backlog is French. */
+/** Locales with a full catalog. English is the fallback; French is the first translation. */
 export type PasswordLocale = 'en' | 'fr';
 
 /** The locales shipped, in preference order. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@portcullis/core';
+import { ConfigError, nearestName } from '@portcullis/core';
 
 /** Stable codes of the rules a password can fail. Never renamed; each has an en and fr message. */
 export type PasswordFailureCode =
@@ -61,12 +61,13 @@ export interface PasswordPolicy {
 }
 
 /**
- * The backlog's rule (s5): 12+ characters with an upper-case letter, a lower-case letter and a
- * digit; plus blocklist, context words and a zxcvbn score of 3 ("safely unguessable",
- * the threshold OWASP Authentication Cheat Sheet points to). The default preset.
+ * The composition rule: 12+ characters with an upper-case letter, a lower-case letter and a
+ * digit; plus blocklist, context words and a zxcvbn score of 3 ("safely unguessable", the
+ * threshold OWASP Authentication Cheat Sheet points to). The default preset, preset name
+ * `composition`. For NIST's length-only rule, use {@link NIST_POLICY}.
  */
-export const BACKLOG_POLICY: PasswordPolicy = Object.freeze({
-  name: 'backlog',
+export const COMPOSITION_POLICY: PasswordPolicy = Object.freeze({
+  name: 'composition',
   minLength: 12,
   maxLength: 128,
   composition: Object.freeze({ upper: true, lower: true, digit: true }),
@@ -91,13 +92,25 @@ export const NIST_POLICY: PasswordPolicy = Object.freeze({
   minScore: 3,
 });
 
-/** Names of the built-in presets. */
-export type PasswordPolicyPreset = 'backlog' | 'nist';
+/**
+ * The same policy as {@link COMPOSITION_POLICY}, under its first name.
+ *
+ * @deprecated Renamed to {@link COMPOSITION_POLICY} (preset name `composition`), which says what
+ * it is. This alias is the same object and will be removed in the next major version.
+ */
+export const BACKLOG_POLICY: PasswordPolicy = COMPOSITION_POLICY;
+
+/**
+ * Names of the built-in presets. `backlog` is the deprecated first name of `composition` (same
+ * policy); it will be removed in the next major version.
+ */
+export type PasswordPolicyPreset = 'composition' | 'nist' | 'backlog';
 
 /** The presets by name. */
 export const PASSWORD_POLICIES: Readonly<Record<PasswordPolicyPreset, PasswordPolicy>> = Object.freeze({
-  backlog: BACKLOG_POLICY,
+  composition: COMPOSITION_POLICY,
   nist: NIST_POLICY,
+  backlog: COMPOSITION_POLICY,
 });
 
 /**
@@ -106,14 +119,20 @@ export const PASSWORD_POLICIES: Readonly<Record<PasswordPolicyPreset, PasswordPo
  *
  * @example
  * ```ts
- * const policy = resolvePolicy({ ...BACKLOG_POLICY, name: 'strict', minLength: 16, composition: { symbol: true } });
+ * const policy = resolvePolicy({ ...COMPOSITION_POLICY, name: 'strict', minLength: 16, composition: { symbol: true } });
  * ```
  */
 export function resolvePolicy(policy: PasswordPolicyPreset | PasswordPolicy | undefined): PasswordPolicy {
-  if (policy === undefined) return BACKLOG_POLICY;
+  if (policy === undefined) return COMPOSITION_POLICY;
   if (typeof policy === 'string') {
-    const found = PASSWORD_POLICIES[policy];
-    if (!found) throw new ConfigError(`password policy: unknown preset "${String(policy)}"`);
+    const found = Object.hasOwn(PASSWORD_POLICIES, policy) ? PASSWORD_POLICIES[policy] : undefined;
+    if (!found) {
+      const near = nearestName(String(policy), ['composition', 'nist']);
+      throw new ConfigError(
+        `password policy: unknown preset "${String(policy).slice(0, 64)}"${near ? `; did you mean "${near}"?` : ' (presets: composition, nist)'}`,
+        { option: 'policy', suggestion: near },
+      );
+    }
     return found;
   }
   const { minLength, maxLength, minScore } = policy;

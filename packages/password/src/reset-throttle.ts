@@ -1,4 +1,11 @@
-import { type Clock, ConfigError, createMemoryTtlStore, systemClock } from '@portcullis/core';
+import {
+  type Clock,
+  ConfigError,
+  checkOptions,
+  createMemoryTtlStore,
+  type KnownOptions,
+  systemClock,
+} from '@portcullis/core';
 import type { ResetRateLimiter } from './reset.js';
 
 /** Options of {@link createMemoryResetLimiter}. */
@@ -17,6 +24,12 @@ export interface MemoryResetLimiterOptions {
  * `createRateLimiter` on the Redis store fits {@link ResetRateLimiter} structurally).
  */
 export function createMemoryResetLimiter(options: MemoryResetLimiterOptions): ResetRateLimiter {
+  checkOptions('createMemoryResetLimiter', options, {
+    limit: true,
+    windowMs: true,
+    maxKeys: true,
+    clock: true,
+  } satisfies KnownOptions<MemoryResetLimiterOptions>);
   const { limit, windowMs } = options;
   if (!Number.isInteger(limit) || limit < 1)
     throw new ConfigError('reset limiter: limit must be an integer >= 1');

@@ -3,12 +3,15 @@ import {
   type ClientAddressResolver,
   type Clock,
   ConfigError,
+  checkOptions,
   createClientAddressResolver,
   createStoreHealth,
   type EventBus,
   emitPortcullisWarning,
   InputError,
+  type KnownOptions,
   type ResetTokenStore,
+  requireOption,
   type SecurityContext,
   systemClock,
 } from '@portcullis/core';
@@ -164,6 +167,15 @@ export function assertResetCompleted(result: ResetConfirmResult): string {
   return result.userId;
 }
 
+const RESET_REQUIRED: readonly (readonly [keyof PasswordResetOptions, string])[] = [
+  ['publicResetUrl', "the public URL of your reset page, e.g. 'https://app.example.com/reset'"],
+  ['findUserByEmail', 'async (email) => the account with that address, or undefined'],
+  ['findUserById', 'async (id) => the account with that id, or undefined'],
+  ['setPassword', 'async (userId, passwordHash) => store the new hash'],
+  ['validator', 'a password validator from createPasswordValidator()'],
+  ['mailer', 'a mailer, e.g. createSmtpMailer({ transport, from })'],
+];
+
 /**
  * Builds the password-reset flow.
  *
@@ -179,6 +191,32 @@ export function assertResetCompleted(result: ResetConfirmResult): string {
  * ```
  */
 export function createPasswordReset(options: PasswordResetOptions): PasswordReset {
+  checkOptions('createPasswordReset', options, {
+    publicResetUrl: true,
+    findUserByEmail: true,
+    findUserById: true,
+    setPassword: true,
+    validator: true,
+    mailer: true,
+    store: true,
+    tokenTtlMs: true,
+    perIpLimiter: true,
+    perAccountLimiter: true,
+    revoker: true,
+    events: true,
+    context: true,
+    clock: true,
+    clientAddress: true,
+    appName: true,
+    templates: true,
+    defaultLocale: true,
+    hashParams: true,
+    maxPending: true,
+    onBackgroundError: true,
+  } satisfies KnownOptions<PasswordResetOptions>);
+  // Each of these is first called inside a request or a background job: missing, it would be a
+  // TypeError there (or a silent failed mail), so it is a ConfigError here.
+  for (const [key, hint] of RESET_REQUIRED) requireOption('createPasswordReset', options ?? {}, key, hint);
   let base: URL;
   try {
     base = new URL(options.publicResetUrl);

@@ -1,4 +1,4 @@
-import { ConfigError, InputError } from '@portcullis/core';
+import { ConfigError, checkOptions, InputError, type KnownOptions } from '@portcullis/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 import * as zxcvbnFr from '@zxcvbn-ts/language-fr';
@@ -76,7 +76,7 @@ export interface PasswordCheckResult {
 
 /** Options of {@link createPasswordValidator}. */
 export interface PasswordValidatorOptions {
-  /** A preset name or a custom policy. Default `backlog` (what the backlog asked for). */
+  /** A preset name or a custom policy. Default `composition` (12+ characters, upper, lower, digit). */
   policy?: PasswordPolicyPreset | PasswordPolicy | undefined;
   /** Name of the application: a context word every password is checked against. */
   appName?: string | undefined;
@@ -137,12 +137,22 @@ function contextWords(context: PasswordContext | undefined, appName: string | un
  *
  * @example
  * ```ts
- * const validator = createPasswordValidator({ policy: 'backlog', appName: 'Portcullis' });
+ * const validator = createPasswordValidator({ policy: 'composition', appName: 'Portcullis' });
  * const result = await validator.validate(body.password, { email: user.email, locale: 'fr' });
  * if (!result.ok) throw new PasswordPolicyError(result.failures);
  * ```
  */
 export function createPasswordValidator(options: PasswordValidatorOptions = {}): PasswordValidator {
+  checkOptions('createPasswordValidator', options, {
+    policy: true,
+    appName: true,
+    locale: true,
+    blocklist: true,
+    breach: true,
+    whenBreachUnavailable: true,
+    scoreMaxLength: true,
+    l33tMaxSubstitutions: true,
+  } satisfies KnownOptions<PasswordValidatorOptions>);
   const policy = resolvePolicy(options.policy);
   const defaultLocale = options.locale ?? 'en';
   const scoreMax = options.scoreMaxLength ?? 64;

@@ -5,6 +5,7 @@ describe('@portcullis/password public surface', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(password).sort()).toEqual([
       'BACKLOG_POLICY',
+      'COMPOSITION_POLICY',
       'DEFAULT_RESET_PER_ACCOUNT',
       'DEFAULT_RESET_PER_IP',
       'DEFAULT_RESET_TEMPLATES',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKLOG_POLICY,
+  COMPOSITION_POLICY,
   codePointLength,
   createOfflineBreachProvider,
   createPasswordValidator,
@@ -9,14 +9,14 @@ import {
   resolvePolicy,
 } from '../src/index.js';
 
-const backlog = createPasswordValidator({ appName: 'Portcullis' });
+const composition = createPasswordValidator({ appName: 'Portcullis' });
 const nist = createPasswordValidator({ policy: 'nist', appName: 'Portcullis' });
 const STRONG = 'Violet-Tramway-Quiche-42';
 const codes = (r: { failures: readonly { code: string }[] }) => r.failures.map((f) => f.code);
 
-describe('createPasswordValidator (backlog preset)', () => {
+describe('createPasswordValidator (composition preset)', () => {
   it('accepts a strong 12+ character password with upper, lower and digit', () => {
-    const r = backlog.validateSync(STRONG);
+    const r = composition.validateSync(STRONG);
     expect(r).toMatchObject({ ok: true, failures: [] });
     expect(r.score).toBeGreaterThanOrEqual(3);
     expect(r.checks).toEqual({
@@ -31,17 +31,17 @@ describe('createPasswordValidator (backlog preset)', () => {
   });
 
   it('refuses 11 characters and reports min and actual length', () => {
-    const r = backlog.validateSync('Qz8#vLp2!wR');
+    const r = composition.validateSync('Qz8#vLp2!wR');
     expect(r.ok).toBe(false);
     expect(r.failures[0]).toMatchObject({ code: 'too_short', params: { min: 12, length: 11 } });
   });
 
   it('accepts exactly 12 characters when everything else holds', () => {
-    expect(codes(backlog.validateSync('Qz8#vLp2!wRk'))).not.toContain('too_short');
+    expect(codes(composition.validateSync('Qz8#vLp2!wRk'))).not.toContain('too_short');
   });
 
   it('lists every failure at once: no upper, no digit, too short, too weak', () => {
-    expect(codes(backlog.validateSync('abcdefgh'))).toEqual([
+    expect(codes(composition.validateSync('abcdefgh'))).toEqual([
       'too_short',
       'missing_upper',
       'missing_digit',
@@ -50,11 +50,11 @@ describe('createPasswordValidator (backlog preset)', () => {
   });
 
   it('requires a lower-case letter', () => {
-    expect(codes(backlog.validateSync('QZ8#VLP2!WRK7%'))).toContain('missing_lower');
+    expect(codes(composition.validateSync('QZ8#VLP2!WRK7%'))).toContain('missing_lower');
   });
 
   it('refuses a password from the common-password blocklist, case-insensitively', () => {
-    const r = backlog.validateSync('PASSWORD1234');
+    const r = composition.validateSync('PASSWORD1234');
     expect(codes(r)).toContain('common_password');
     expect(r.checks.blocklist).toBe('fail');
     expect(r.suggestions).toContain('avoid_common');
@@ -66,25 +66,27 @@ describe('createPasswordValidator (backlog preset)', () => {
   });
 
   it('refuses a password containing the username, the e-mail local part or the app name', () => {
-    expect(backlog.validateSync('Xq9!alicewonder7Z', { username: 'AliceWonder' }).failures[0]).toMatchObject({
+    expect(
+      composition.validateSync('Xq9!alicewonder7Z', { username: 'AliceWonder' }).failures[0],
+    ).toMatchObject({
       code: 'contains_context',
       params: { field: 'username' },
     });
     expect(
-      codes(backlog.validateSync('Bobby.Tables#2026x', { email: 'bobby.tables@example.com' })),
+      codes(composition.validateSync('Bobby.Tables#2026x', { email: 'bobby.tables@example.com' })),
     ).toContain('contains_context');
-    expect(codes(backlog.validateSync('MyPortcullis!99x'))).toContain('contains_context');
+    expect(codes(composition.validateSync('MyPortcullis!99x'))).toContain('contains_context');
   });
 
   it('refuses a long but guessable password with too_weak and zxcvbn suggestions as codes', () => {
-    const r = backlog.validateSync('Summer2024Summer2024');
+    const r = composition.validateSync('Summer2024Summer2024');
     expect(r.checks.strength).toBe('fail');
     expect(r.failures.find((f) => f.code === 'too_weak')?.params).toEqual({ score: r.score, minScore: 3 });
     expect(r.suggestions).toContain('avoid_repeats');
   });
 
   it('ignores context words shorter than 3 characters', () => {
-    expect(backlog.validateSync(STRONG, { username: 'Vi' }).ok).toBe(true);
+    expect(composition.validateSync(STRONG, { username: 'Vi' }).ok).toBe(true);
   });
 });
 
@@ -111,45 +113,45 @@ describe('createPasswordValidator (nist preset)', () => {
 describe('Unicode', () => {
   it('counts an emoji as one character', () => {
     expect(codePointLength('😀')).toBe(1);
-    const r = backlog.validateSync('Aa1😀😀😀😀😀😀😀😀');
+    const r = composition.validateSync('Aa1😀😀😀😀😀😀😀😀');
     expect(r.failures[0]).toMatchObject({ code: 'too_short', params: { length: 11 } });
   });
 
   it('counts É as an upper-case letter', () => {
-    expect(codes(backlog.validateSync('école-verte-42-É'))).not.toContain('missing_upper');
-    expect(codes(backlog.validateSync('école-verte-42-é'))).toContain('missing_upper');
+    expect(codes(composition.validateSync('école-verte-42-É'))).not.toContain('missing_upper');
+    expect(codes(composition.validateSync('école-verte-42-é'))).toContain('missing_upper');
   });
 
   it('treats composed and decomposed forms alike (NFKC)', () => {
     const composed = 'Élan-Vital-Quiche-42';
     const decomposed = composed.normalize('NFD');
     expect(decomposed).not.toBe(composed);
-    expect(backlog.validateSync(decomposed)).toEqual(backlog.validateSync(composed));
+    expect(composition.validateSync(decomposed)).toEqual(composition.validateSync(composed));
   });
 
   it('counts full-width digits as digits after NFKC', () => {
-    expect(codes(backlog.validateSync('Violet-Tramway-Quiche-４２'))).not.toContain('missing_digit');
+    expect(codes(composition.validateSync('Violet-Tramway-Quiche-４２'))).not.toContain('missing_digit');
   });
 
   it('counts digits of other scripts by category (\\p{Nd})', () => {
-    expect(codes(backlog.validateSync('Violet-Tramway-Quiche-٤٢'))).not.toContain('missing_digit');
+    expect(codes(composition.validateSync('Violet-Tramway-Quiche-٤٢'))).not.toContain('missing_digit');
   });
 });
 
 describe('size guard', () => {
   it('accepts 64 characters', () => {
-    const r = backlog.validateSync(`Aa1-${'violet tramway quiche '.repeat(3)}`.padEnd(64, 'z'));
+    const r = composition.validateSync(`Aa1-${'violet tramway quiche '.repeat(3)}`.padEnd(64, 'z'));
     expect(codes(r)).not.toContain('too_long');
   });
 
   it('accepts 128 and refuses 129 characters', () => {
     const base = 'Violet-Tramway-Quiche-42 ';
-    expect(codes(backlog.validateSync(base.repeat(6).slice(0, 128)))).not.toContain('too_long');
-    expect(codes(backlog.validateSync(base.repeat(6).slice(0, 129)))).toEqual(['too_long']);
+    expect(codes(composition.validateSync(base.repeat(6).slice(0, 128)))).not.toContain('too_long');
+    expect(codes(composition.validateSync(base.repeat(6).slice(0, 129)))).toEqual(['too_long']);
   });
 
   it('refuses a 1 MB input before normalising or scoring', () => {
-    const r = backlog.validateSync('Aa1'.repeat(350_000));
+    const r = composition.validateSync('Aa1'.repeat(350_000));
     expect(r.failures).toEqual([
       { code: 'too_long', params: { max: 128 }, message: 'Use at most 128 characters.' },
     ]);
@@ -159,7 +161,7 @@ describe('size guard', () => {
   it('never throws and always bounds its answer (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => {
-        const r = backlog.validateSync(s);
+        const r = composition.validateSync(s);
         expect(r.ok).toBe(r.failures.length === 0);
         expect(r.score).toBeGreaterThanOrEqual(0);
         expect(r.score).toBeLessThanOrEqual(4);
@@ -169,7 +171,7 @@ describe('size guard', () => {
   });
 
   it('refuses a non-string with ERR_INPUT_INVALID', () => {
-    expect(() => backlog.validateSync(42 as unknown as string)).toThrow(
+    expect(() => composition.validateSync(42 as unknown as string)).toThrow(
       expect.objectContaining({ code: 'ERR_INPUT_INVALID' }),
     );
   });
@@ -221,13 +223,13 @@ describe('breach check', () => {
 
 describe('messages', () => {
   it('answers in French when the call asks for fr (fr-CA too)', () => {
-    const r = backlog.validateSync('abc', { locale: 'fr-CA' });
+    const r = composition.validateSync('abc', { locale: 'fr-CA' });
     expect(r.locale).toBe('fr');
     expect(r.failures[0]?.message).toBe('Utilisez au moins 12 caractères (celui-ci en a 3).');
   });
 
   it('falls back to English for an unknown locale', () => {
-    expect(backlog.validateSync('abc', { locale: 'de' }).failures[0]?.message).toBe(
+    expect(composition.validateSync('abc', { locale: 'de' }).failures[0]?.message).toBe(
       'Use at least 12 characters (this one has 3).',
     );
   });
@@ -235,11 +237,11 @@ describe('messages', () => {
 
 describe('resolvePolicy', () => {
   it('refuses a maximum under 64 (NIST)', () => {
-    expect(() => resolvePolicy({ ...BACKLOG_POLICY, maxLength: 32 })).toThrow(/maxLength/);
+    expect(() => resolvePolicy({ ...COMPOSITION_POLICY, maxLength: 32 })).toThrow(/maxLength/);
   });
 
   it('composes custom rules: a symbol requirement', () => {
-    const strict: PasswordPolicy = { ...BACKLOG_POLICY, name: 'strict', composition: { symbol: true } };
+    const strict: PasswordPolicy = { ...COMPOSITION_POLICY, name: 'strict', composition: { symbol: true } };
     const v = createPasswordValidator({ policy: strict });
     expect(codes(v.validateSync('VioletTramwayQuiche42'))).toEqual(['missing_symbol']);
     expect(v.validateSync(STRONG).ok).toBe(true);
@@ -278,7 +280,7 @@ describe('invisible format characters (Unicode category Cf)', () => {
     fc.assert(
       fc.property(fc.constantFrom(...CF), fc.nat({ max: STRONG.length }), (ch, at) => {
         const pw = STRONG.slice(0, at) + ch + STRONG.slice(at);
-        for (const v of [backlog, nist]) {
+        for (const v of [composition, nist]) {
           const r = v.validateSync(pw);
           expect(r.ok).toBe(false);
           expect(codes(r)).toContain('invisible_character');
@@ -290,6 +292,6 @@ describe('invisible format characters (Unicode category Cf)', () => {
 
   it('still accepts visible non-ASCII passwords (accents, CJK, emoji without joiners)', () => {
     for (const pw of ['Château-Tramway-Quiche-42', '紫の路面電車とキッシュ42', 'Violet🚋Tramway🥧Quiche42'])
-      expect(backlog.validateSync(pw).checks.characters).toBe('pass');
+      expect(composition.validateSync(pw).checks.characters).toBe('pass');
   });
 });

@@ -50,4 +50,4 @@ export {
   type RateLimitRule,
   type RateLimitRules,
 } from './policy.js';
-export { BACKLOG_ZONES } from './presets.js';
+export { BACKLOG_ZONES, LOGIN_HEALTH_DEFAULT_ZONES } from './presets.js';

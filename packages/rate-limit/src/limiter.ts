@@ -2,9 +2,11 @@ import {
   type CircuitBreaker,
   type Clock,
   ConfigError,
+  checkOptions,
   createCircuitBreaker,
   createMemoryTtlStore,
   type EventBus,
+  type KnownOptions,
   type MemoryTtlStore,
   type RateLimitAlgorithm,
   type RateLimitQuota,
@@ -81,6 +83,26 @@ export interface StoreGuard {
   readonly clock: Clock;
   readonly events: EventBus | undefined;
 }
+
+/** The option names of {@link StoreGuardOptions}, shared by every factory that extends it. */
+export const STORE_GUARD_OPTIONS = {
+  context: true,
+  store: true,
+  clock: true,
+  events: true,
+  breaker: true,
+  fallbackMaxKeys: true,
+  blockCacheMaxKeys: true,
+} as const satisfies KnownOptions<StoreGuardOptions>;
+
+const LIMITER_OPTIONS = {
+  ...STORE_GUARD_OPTIONS,
+  id: true,
+  algorithm: true,
+  limit: true,
+  windowMs: true,
+  onStoreFailure: true,
+} as const satisfies KnownOptions<RateLimiterOptions>;
 
 /** Builds the guard (internal; policies and the login guard share one per store). */
 export function createStoreGuard(options: StoreGuardOptions = {}): StoreGuard {
@@ -297,6 +319,7 @@ export interface RateLimiter {
  * ```
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  checkOptions('createRateLimiter', options, LIMITER_OPTIONS);
   const id = options.id ?? 'default';
   const quota: RateLimitQuota = {
     algorithm: options.algorithm ?? 'sliding-window',

@@ -5,8 +5,10 @@ import {
   type ClientAddressOptions,
   type ClientAddressResolver,
   ConfigError,
+  checkOptions,
   createClientAddressResolver,
   isResolvedClient,
+  type KnownOptions,
   type RateLimitQuota,
 } from '@portcullis/core';
 import { RateLimitExceededError } from './errors.js';
@@ -14,6 +16,7 @@ import { rateLimitHeaders } from './headers.js';
 import { guardKey, hashKey, normaliseUsername } from './keys.js';
 import {
   createStoreGuard,
+  STORE_GUARD_OPTIONS,
   type StoreFailurePolicy,
   type StoreGuardOptions,
   validateQuota,
@@ -139,6 +142,25 @@ const DAY = 86_400_000;
 /** Account counters never refuse; the limit only has to exceed any realistic failure count. */
 const SLOW_LANE_CEILING = 1_000_000;
 
+const LOGIN_GUARD_OPTIONS = {
+  ...STORE_GUARD_OPTIONS,
+  perUserAndIp: true,
+  perIp: true,
+  slowLane: true,
+  onStoreFailure: true,
+  clientAddress: true,
+  sleep: true,
+} as const satisfies KnownOptions<LoginGuardOptions>;
+
+const SLOW_LANE_OPTIONS = {
+  freeAttempts: true,
+  baseDelayMs: true,
+  maxDelayMs: true,
+  windowMs: true,
+  cleanAddressFailures: true,
+  cleanLaneFailures: true,
+} as const satisfies KnownOptions<SlowLaneOptions>;
+
 /**
  * The brute-force kit for a login route: consecutive failures per username + address, failures
  * per address per day, and a per-account slow lane that delays instead of locking (a hard
@@ -157,6 +179,8 @@ const SLOW_LANE_CEILING = 1_000_000;
  * ```
  */
 export function createLoginGuard(options: LoginGuardOptions = {}): LoginGuard {
+  checkOptions('createLoginGuard', options, LOGIN_GUARD_OPTIONS);
+  if (options.slowLane) checkOptions('createLoginGuard: slowLane', options.slowLane, SLOW_LANE_OPTIONS);
   const perUserIp = options.perUserAndIp ?? { limit: 5, windowMs: 15 * 60_000 };
   const perIp = options.perIp ?? { limit: 100, windowMs: DAY };
   const uq: RateLimitQuota = { algorithm: 'sliding-window', ...perUserIp };

@@ -1,6 +1,8 @@
 import {
   type Clock,
   ConfigError,
+  checkOptions,
+  type KnownOptions,
   type RateLimitQuota,
   type RateLimitState,
   type RateLimitStore,
@@ -35,6 +37,12 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   readonly limitedSize: number;
 }
 
+const MEMORY_STORE_OPTIONS = {
+  maxKeys: true,
+  maxLimitedKeys: true,
+  clock: true,
+} as const satisfies KnownOptions<MemoryRateLimitStoreOptions>;
+
 /**
  * The embedded rate-limit store: O(1) per decision, bounded by `maxKeys`, single-threaded so
  * every call is atomic within the process.
@@ -51,6 +59,7 @@ export interface MemoryRateLimitStore extends RateLimitStore {
  * ```
  */
 export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}): MemoryRateLimitStore {
+  checkOptions('createMemoryRateLimitStore', options, MEMORY_STORE_OPTIONS);
   const maxKeys = options.maxKeys ?? 100_000;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new ConfigError('maxKeys must be a positive integer');
   const maxLimited = options.maxLimitedKeys ?? Math.max(1, Math.floor(maxKeys / 10));

@@ -4,10 +4,14 @@ import {
   type ClientAddressOptions,
   type ClientAddressResolver,
   ConfigError,
+  checkOptions,
   createClientAddressResolver,
+  describeValue,
   isResolvedClient,
+  type KnownOptions,
   type RateLimitAlgorithm,
   type RateLimitQuota,
+  requireOption,
 } from '@portcullis/core';
 import { RateLimitExceededError } from './errors.js';
 import { type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
@@ -16,6 +20,7 @@ import {
   type ConsumeContext,
   createStoreGuard,
   type DecisionSource,
+  STORE_GUARD_OPTIONS,
   type StoreFailurePolicy,
   type StoreGuardOptions,
   validateQuota,
@@ -146,7 +151,45 @@ interface CompiledRule {
 
 const RULE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+const RULE_OPTIONS = {
+  id: true,
+  method: true,
+  path: true,
+  algorithm: true,
+  limit: true,
+  windowMs: true,
+  key: true,
+  cost: true,
+  onStoreFailure: true,
+  headers: true,
+} as const satisfies KnownOptions<RateLimitRule>;
+
+const POLICY_OPTIONS = {
+  ...STORE_GUARD_OPTIONS,
+  rules: true,
+  defaultRule: true,
+  clientAddress: true,
+  caseSensitive: true,
+} as const satisfies KnownOptions<RateLimitPolicyOptions>;
+
+/** What express-rate-limit and rate-limiter-flexible users write for a rule's fields. */
+const PEER_RULE_NAMES = { max: 'limit', points: 'limit', duration: 'windowMs', keyGenerator: 'key' } as const;
+
+const DEFAULT_RULE_HINT =
+  "the rule for every request no other rule matches, e.g. { id: 'default', limit: 120, windowMs: 60_000 } (or spread LOGIN_HEALTH_DEFAULT_ZONES)";
+
 function compileRule(rule: RateLimitRule, isDefault: boolean, caseSensitive: boolean): CompiledRule {
+  const where = isDefault ? 'createRateLimitPolicy: defaultRule' : 'createRateLimitPolicy: a rule';
+  if (typeof rule !== 'object' || rule === null || Array.isArray(rule))
+    throw new ConfigError(
+      `${where} must be an object { id, limit, windowMs, ... }, got ${describeValue(rule)}`,
+    );
+  checkOptions(
+    isDefault ? where : `createRateLimitPolicy: rule "${String(rule.id).slice(0, 64)}"`,
+    rule,
+    RULE_OPTIONS,
+    PEER_RULE_NAMES,
+  );
   if (!RULE_ID.test(rule.id))
     throw new ConfigError(`rule id "${String(rule.id).slice(0, 70)}" must match ${RULE_ID}`);
   const quota: RateLimitQuota = {
@@ -184,7 +227,7 @@ function compileRule(rule: RateLimitRule, isDefault: boolean, caseSensitive: boo
  * @example
  * ```ts
  * const policy = createRateLimitPolicy({
- *   ...BACKLOG_ZONES,
+ *   ...LOGIN_HEALTH_DEFAULT_ZONES,
  *   store: createRedisRateLimitStore({ client: redis }),
  *   clientAddress: { trustProxy: ['loopback'] },
  *   events,
@@ -194,6 +237,21 @@ function compileRule(rule: RateLimitRule, isDefault: boolean, caseSensitive: boo
  * ```
  */
 export function createRateLimitPolicy(options: RateLimitPolicyOptions): RateLimitPolicy {
+  checkOptions('createRateLimitPolicy', options, POLICY_OPTIONS);
+  requireOption(
+    'createRateLimitPolicy',
+    options ?? {},
+    'rules',
+    'the list of rules, first match wins ([] for none but the default)',
+  );
+  if (!Array.isArray(options.rules))
+    throw new ConfigError(
+      `createRateLimitPolicy: rules must be an array of rules, got ${describeValue(options.rules)}`,
+      {
+        option: 'rules',
+      },
+    );
+  requireOption('createRateLimitPolicy', options, 'defaultRule', DEFAULT_RULE_HINT);
   const caseSensitive = options.caseSensitive ?? options.context?.caseSensitivePaths ?? false;
   const rules = options.rules.map((r) => compileRule(r, false, caseSensitive));
   const ids = new Set<string>();

@@ -10,9 +10,9 @@
 import { createManualClock, type RateLimitStore } from '@portcullis/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BACKLOG_ZONES,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
+  LOGIN_HEALTH_DEFAULT_ZONES,
   QUOTA_EXCEEDED_TITLE,
   QUOTA_EXCEEDED_TYPE,
   type RateLimitPolicy,
@@ -223,7 +223,7 @@ export function runAdapterScenarios(framework: string, start: StartApp): void {
         // Time is frozen at the start of a minute, so reset and Retry-After values are exact.
         const clock = createManualClock(Date.UTC(2026, 0, 1, 0, 0, 0));
         const policy = createRateLimitPolicy({
-          ...BACKLOG_ZONES,
+          ...LOGIN_HEALTH_DEFAULT_ZONES,
           clock,
           store: scenario.storeDown ? down : createMemoryRateLimitStore({ clock }),
           ...scenario.policy,

@@ -6,6 +6,7 @@ describe('@portcullis/rate-limit public surface', () => {
     expect(Object.keys(rateLimit).sort()).toEqual([
       'BACKLOG_ZONES',
       'GUARD_KEY_PREFIX',
+      'LOGIN_HEALTH_DEFAULT_ZONES',
       'MAX_KEY_LENGTH',
       'QUOTA_EXCEEDED_TITLE',
       'QUOTA_EXCEEDED_TYPE',
@@ -26,5 +27,9 @@ describe('@portcullis/rate-limit public surface', () => {
       'rateLimitKey',
       'refundStep',
     ]);
+  });
+
+  it('keeps BACKLOG_ZONES as the deprecated alias of LOGIN_HEALTH_DEFAULT_ZONES', () => {
+    expect(rateLimit.BACKLOG_ZONES).toBe(rateLimit.LOGIN_HEALTH_DEFAULT_ZONES);
   });
 });

@@ -1,9 +1,9 @@
 import { createEventBus, createManualClock, type SecurityEvent } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKLOG_ZONES,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
+  LOGIN_HEALTH_DEFAULT_ZONES,
   QUOTA_EXCEEDED_TYPE,
 } from '../src/index.js';
 
@@ -16,7 +16,7 @@ function setup(extra: Partial<Parameters<typeof createRateLimitPolicy>[0]> = {})
   events.subscribe((e) => {
     seen.push(e);
   });
-  const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, clock, events, ...extra });
+  const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, clock, events, ...extra });
   return { clock, events, seen, policy };
 }
 
@@ -32,7 +32,7 @@ describe('createRateLimitPolicy', () => {
     expect(out).toEqual([true, true, true, true, true, false]);
   });
 
-  it('matches the three backlog zones, first match wins, default for everything else', () => {
+  it('matches the three preset zones, first match wins, default for everything else', () => {
     const { policy } = setup();
     expect(policy.match('POST', '/auth/login')).toBe('login');
     expect(policy.match('GET', '/auth/login')).toBe('default');

@@ -1,12 +1,12 @@
 import { createManualClock } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKLOG_ZONES,
   createLoginGuard,
   createMemoryRateLimitStore,
   createRateLimitPolicy,
   GUARD_KEY_PREFIX,
   guardKey,
+  LOGIN_HEALTH_DEFAULT_ZONES,
   rateLimitKey,
 } from '../src/index.js';
 
@@ -19,7 +19,7 @@ export async function loginsThroughSharedStore(
   count: number,
 ): Promise<number[]> {
   const clock = createManualClock();
-  const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, store, clock });
+  const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, store, clock });
   const guard = createLoginGuard({ store, clock, slowLane: false });
   const client = { remoteAddress: '192.0.2.7', headers: {} };
   const statuses: number[] = [];

@@ -7,10 +7,10 @@ import {
 } from '@portcullis/core';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKLOG_ZONES,
   createMemoryRateLimitStore,
   createRateLimiter,
   createRateLimitPolicy,
+  LOGIN_HEALTH_DEFAULT_ZONES,
 } from '../src/index.js';
 
 /** A store that can be switched off, as Redis going down would. */
@@ -43,7 +43,7 @@ function setup() {
     seen.push(e);
   });
   const flaky = flakyStore();
-  const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, store: flaky.store, clock, events });
+  const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, store: flaky.store, clock, events });
   const login = () =>
     policy.check({
       method: 'POST',

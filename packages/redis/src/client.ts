@@ -1,4 +1,4 @@
-import { ConfigError } from '@portcullis/core';
+import { ConfigError, checkOptions, describeValue, type KnownOptions } from '@portcullis/core';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -24,6 +24,12 @@ export interface CreateRedisClientOptions {
   ioredis?: RedisOptions | undefined;
 }
 
+const CLIENT_OPTIONS = {
+  commandTimeoutMs: true,
+  connectTimeoutMs: true,
+  ioredis: true,
+} as const satisfies KnownOptions<CreateRedisClientOptions>;
+
 const reconnectDelay = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
 
 /**
@@ -38,6 +44,11 @@ const reconnectDelay = (times: number) => Math.min(50 * 2 ** Math.min(times, 6),
  * ```
  */
 export function createRedisClient(url: string, options: CreateRedisClientOptions = {}): Redis {
+  if (typeof url !== 'string')
+    throw new ConfigError(
+      `createRedisClient: the first argument is the Redis URL (e.g. process.env.REDIS_URL), got ${describeValue(url)}`,
+    );
+  checkOptions('createRedisClient', options, CLIENT_OPTIONS);
   const { replyMapping: _ignored, ...base } = options.ioredis ?? {};
   const client = new Redis(url, {
     ...base,
@@ -116,6 +127,12 @@ export function createRedisCluster(
   nodes: readonly RedisClusterNode[] | string,
   options: CreateRedisClusterOptions = {},
 ): Cluster {
+  checkOptions('createRedisCluster', options, {
+    ...CLIENT_OPTIONS,
+    maxRedirections: true,
+    password: true,
+    ioredisCluster: true,
+  } satisfies KnownOptions<CreateRedisClusterOptions>);
   const startup = parseClusterNodes(nodes);
   if (startup.length === 0) throw new ConfigError('createRedisCluster: give at least one node (host:port)');
   const maxRedirections = options.maxRedirections ?? 3;

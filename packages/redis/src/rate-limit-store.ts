@@ -1,4 +1,5 @@
 import type { CircuitBreaker, Clock, RateLimitQuota, RateLimitState, RateLimitStore } from '@portcullis/core';
+import { checkOptions, type KnownOptions, requireOption } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
 import { checkPrefix } from './key-layout.js';
 import { createScriptRunner, defineScript, shardOf } from './script.js';
@@ -182,10 +183,24 @@ function toState(reply: unknown): RateLimitState {
  * @example
  * ```ts
  * const redis = createRedisClient(process.env.REDIS_URL!);
- * const policy = createRateLimitPolicy({ ...BACKLOG_ZONES, store: createRedisRateLimitStore({ client: redis }) });
+ * const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, store: createRedisRateLimitStore({ client: redis }) });
  * ```
  */
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore {
+  checkOptions('createRedisRateLimitStore', options, {
+    client: true,
+    prefix: true,
+    timeoutMs: true,
+    breaker: true,
+    maxInFlight: true,
+    clock: true,
+  } satisfies KnownOptions<RedisRateLimitStoreOptions>);
+  requireOption(
+    'createRedisRateLimitStore',
+    options ?? {},
+    'client',
+    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
+  );
   const prefix = checkPrefix(options.prefix ?? 'portcullis:rl:', 'rate-limit store');
   const client = options.client;
   const run = createScriptRunner(client, {

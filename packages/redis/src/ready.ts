@@ -1,4 +1,4 @@
-import { ConfigError, StoreError } from '@portcullis/core';
+import { ConfigError, checkOptions, type KnownOptions, StoreError } from '@portcullis/core';
 import type { Cluster, Redis } from 'ioredis';
 
 /** A client {@link waitForRedis} can wait for: an ioredis `Redis` or `Cluster`. */
@@ -86,6 +86,8 @@ export async function waitForRedis(
   client: RedisConnection,
   options: WaitForRedisOptions | number = {},
 ): Promise<void> {
+  if (typeof options !== 'number')
+    checkOptions('waitForRedis', options, { timeoutMs: true } satisfies KnownOptions<WaitForRedisOptions>);
   const timeoutMs = typeof options === 'number' ? options : (options.timeoutMs ?? 5000);
   if (client.status !== 'ready') {
     const c = client as Redis;

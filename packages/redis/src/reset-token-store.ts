@@ -1,5 +1,5 @@
 import type { CircuitBreaker, ResetTokenRecord, ResetTokenStore } from '@portcullis/core';
-import { StoreError } from '@portcullis/core';
+import { checkOptions, type KnownOptions, requireOption, StoreError } from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
 import { checkPrefix, checkSelector, resetKeys } from './key-layout.js';
 import { createScriptRunner, defineScript } from './script.js';
@@ -85,6 +85,18 @@ function decode(raw: unknown): ResetTokenRecord | undefined {
  * ```
  */
 export function createRedisResetTokenStore(options: RedisResetTokenStoreOptions): ResetTokenStore {
+  checkOptions('createRedisResetTokenStore', options, {
+    client: true,
+    prefix: true,
+    timeoutMs: true,
+    breaker: true,
+  } satisfies KnownOptions<RedisResetTokenStoreOptions>);
+  requireOption(
+    'createRedisResetTokenStore',
+    options ?? {},
+    'client',
+    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
+  );
   const prefix = checkPrefix(options.prefix ?? 'portcullis:pwreset:', 'reset token store');
   const run = createScriptRunner(options.client, {
     timeoutMs: options.timeoutMs ?? 250,

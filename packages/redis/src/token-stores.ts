@@ -7,7 +7,14 @@ import type {
   RefreshTokenStore,
   RevocationStore,
 } from '@portcullis/core';
-import { selectorTag, shardTag, systemClock } from '@portcullis/core';
+import {
+  checkOptions,
+  type KnownOptions,
+  requireOption,
+  selectorTag,
+  shardTag,
+  systemClock,
+} from '@portcullis/core';
 import type { RedisClientLike } from './client.js';
 import { checkPrefix, checkSelector, refreshKeys, revocationKeys } from './key-layout.js';
 import { createScriptRunner, defineScript, type ScriptRunner } from './script.js';
@@ -75,6 +82,19 @@ const GET = defineScript(`return redis.call('GET', KEYS[1])`);
  * ```
  */
 export function createRedisRevocationStore(options: RedisTokenStoreOptions): RevocationStore {
+  checkOptions('createRedisRevocationStore', options, {
+    client: true,
+    prefix: true,
+    timeoutMs: true,
+    breaker: true,
+    clock: true,
+  } satisfies KnownOptions<RedisTokenStoreOptions>);
+  requireOption(
+    'createRedisRevocationStore',
+    options ?? {},
+    'client',
+    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
+  );
   const prefix = checkPrefix(options.prefix ?? 'portcullis:tok:', 'revocation store');
   const clock = options.clock ?? systemClock;
   const run = storeRunner(options);
@@ -100,7 +120,7 @@ export function createRedisRevocationStore(options: RedisTokenStoreOptions): Rev
     },
     async isRevoked(key, subject, issuedAtMs, session) {
       const read = [subjectKey(subject), keys.token(subject, key)];
-      // The token's session (issue 13), under the same subject tag: still one shard, one read.
+      // The token's session (`sid`), under the same subject tag: still one shard, one read.
       if (session !== undefined) read.push(keys.session(subject, session));
       return (await run(IS_REVOKED, read, [issuedAtMs])) === 1;
     },
@@ -186,6 +206,19 @@ return 0
  * ```
  */
 export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): RefreshTokenStore {
+  checkOptions('createRedisRefreshTokenStore', options, {
+    client: true,
+    prefix: true,
+    timeoutMs: true,
+    breaker: true,
+    clock: true,
+  } satisfies KnownOptions<RedisTokenStoreOptions>);
+  requireOption(
+    'createRedisRefreshTokenStore',
+    options ?? {},
+    'client',
+    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
+  );
   const prefix = checkPrefix(options.prefix ?? 'portcullis:tok:', 'refresh token store');
   const clock = options.clock ?? systemClock;
   const run = storeRunner(options);

@@ -1,6 +1,6 @@
 /**
  * One node:cluster worker of the rate-limit cluster test: a plain node:http server deciding
- * every request with the backlog preset on a shared Redis. Run by Node directly (type
+ * every request with the LOGIN_HEALTH_DEFAULT_ZONES preset on a shared Redis. Run by Node directly (type
  * stripping), so workspace sources are loaded through a resolve hook mapping `.js` to `.ts`.
  */
 import { createServer } from 'node:http';
@@ -23,7 +23,7 @@ process.on('unhandledRejection', (err) => report('unhandled', String(err)));
 process.on('uncaughtException', (err) => report('uncaught', String(err)));
 
 const { isPortcullisError, toProblemResponse } = await import('@portcullis/core');
-const { BACKLOG_ZONES, createRateLimitPolicy } = await import('../../rate-limit/src/index.ts');
+const { LOGIN_HEALTH_DEFAULT_ZONES, createRateLimitPolicy } = await import('../../rate-limit/src/index.ts');
 const { createRedisClient, createRedisRateLimitStore, waitForRedis } = await import('../src/index.ts');
 
 const redis = createRedisClient(process.env.REDIS_URL ?? '', {
@@ -32,7 +32,7 @@ const redis = createRedisClient(process.env.REDIS_URL ?? '', {
 });
 await waitForRedis(redis);
 const policy = createRateLimitPolicy({
-  ...BACKLOG_ZONES,
+  ...LOGIN_HEALTH_DEFAULT_ZONES,
   store: createRedisRateLimitStore({ client: redis, prefix: process.env.PREFIX, timeoutMs: 200 }),
   breaker: { failureThreshold: 3, cooldownMs: 300 },
 });

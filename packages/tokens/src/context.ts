@@ -2,7 +2,10 @@
 import {
   type Clock,
   ConfigError,
+  checkOptions,
+  describeValue,
   isPortcullisError,
+  type KnownOptions,
   type RefreshTokenStore,
   type RevocationStore,
   type SecurityEventInput,
@@ -82,7 +85,50 @@ export async function viaStore<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+const SERVICE_OPTIONS = {
+  keys: true,
+  issuer: true,
+  audience: true,
+  clientId: true,
+  accessTtlSec: true,
+  refreshIdleSec: true,
+  refreshAbsoluteSec: true,
+  refreshGraceMs: true,
+  clockToleranceSec: true,
+  maxTokenLength: true,
+  revocationStore: true,
+  refreshStore: true,
+  revocationFailure: true,
+  cache: true,
+  context: true,
+  events: true,
+  clock: true,
+} as const satisfies KnownOptions<TokenServiceOptions>;
+
+/**
+ * The key set given to a factory, checked: present, and built (a forgotten `await` hands over a
+ * Promise; raw key inputs are not imported yet). A raw TypeError at the first request otherwise.
+ */
+export function checkKeySet(name: string, keys: unknown, builder: string): void {
+  if (keys === undefined || keys === null)
+    throw new ConfigError(
+      `${name}: option "keys" is required: a key set from ${builder}, e.g. keys: await ${builder}({ currentKid: 'k1', keys: [await generateSigningKey('EdDSA', 'k1')] })`,
+      { option: 'keys' },
+    );
+  if (typeof (keys as { then?: unknown }).then === 'function')
+    throw new ConfigError(`${name}: keys is a Promise: await ${builder}(...) before passing it`, {
+      option: 'keys',
+    });
+  const set = keys as Partial<VerificationKeySet>;
+  if (typeof set.get !== 'function' || !Array.isArray(set.algorithms))
+    throw new ConfigError(`${name}: keys must be a key set from ${builder}, got ${describeValue(keys)}`, {
+      option: 'keys',
+    });
+}
+
 export function resolveContext(options: TokenServiceOptions): ServiceContext {
+  checkOptions('createTokenService', options, SERVICE_OPTIONS);
+  checkKeySet('createTokenService', options?.keys, 'createKeySet');
   const { keys, issuer, audience } = options;
   const events = options.events ?? options.context?.events;
   if (!issuer || !audience) throw new ConfigError('tokens: issuer and audience are required');

@@ -1,4 +1,4 @@
-/** Access tokens live 1 h by default, as the backlog (s2) asks; 15 min is a good choice with refresh tokens on. */
+/** Access tokens live 1 h by default; 15 min is a good choice with refresh tokens on. */
 export const DEFAULT_ACCESS_TTL_SEC = 3600;
 /** Refresh tokens unused for 7 days die (idle lifetime). */
 export const DEFAULT_REFRESH_IDLE_SEC = 7 * 24 * 3600;

@@ -1,5 +1,5 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
-import { ConfigError } from '@portcullis/core';
+import { ConfigError, checkOptions, describeValue, type KnownOptions, requireOption } from '@portcullis/core';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from 'jose';
 
 /** Signature algorithms Portcullis signs access tokens with. `none` is never one of them. */
@@ -66,6 +66,23 @@ export interface KeySet extends VerificationKeySet {
 
 const KID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Every field a key input may have, whatever its algorithm. */
+const KEY_INPUT_FIELDS = { kid: true, alg: true, privateKey: true, publicKey: true, secret: true } as const;
+
+/** The HS256 secret, checked: bytes, never a string (a passphrase has far fewer bits than its length). */
+function hmacSecret(kid: string, secret: unknown): Uint8Array {
+  if (!(secret instanceof Uint8Array))
+    throw new ConfigError(
+      `key "${kid}": the HS256 secret must be bytes (Uint8Array), e.g. from randomBytes(${MIN_HMAC_SECRET_BYTES}); got ${describeValue(secret)}. A string secret is a passphrase: decode a stored secret to its bytes first (e.g. from base64url)`,
+      { option: 'secret' },
+    );
+  if (secret.byteLength < MIN_HMAC_SECRET_BYTES)
+    throw new ConfigError(`key "${kid}": HS256 needs a secret of at least ${MIN_HMAC_SECRET_BYTES} bytes`, {
+      option: 'secret',
+    });
+  return secret;
+}
+
 function isCryptoKey(v: unknown): v is CryptoKey {
   return typeof v === 'object' && v !== null && 'algorithm' in v && 'usages' in v && 'type' in v;
 }
@@ -116,25 +133,30 @@ interface Imported {
 
 async function importVerificationKeys(inputs: readonly TokenKeyInput[]): Promise<Imported> {
   if (!Array.isArray(inputs) || inputs.length === 0)
-    throw new ConfigError('key set: at least one key is required');
+    throw new ConfigError(
+      "key set: option \"keys\" needs at least one key, e.g. keys: [await generateSigningKey('EdDSA', 'k1')]",
+      { option: 'keys' },
+    );
   const byKid = new Map<string, VerificationKey>();
   const jwks: JWK[] = [];
   for (const input of inputs) {
+    if (typeof input !== 'object' || input === null)
+      throw new ConfigError(
+        `key set: each key must be an object { kid, alg, ... }, got ${describeValue(input)}`,
+      );
+    checkOptions(`key set: key "${String(input.kid).slice(0, 64)}"`, input, KEY_INPUT_FIELDS);
     if (!KID_RE.test(input.kid)) throw new ConfigError(`key set: kid must match ${KID_RE}`);
     if (byKid.has(input.kid)) throw new ConfigError(`key set: duplicate kid "${input.kid}"`);
     if (input.alg === 'HS256') {
-      if (!(input.secret instanceof Uint8Array) || input.secret.byteLength < MIN_HMAC_SECRET_BYTES)
-        throw new ConfigError(
-          `key "${input.kid}": HS256 needs a secret of at least ${MIN_HMAC_SECRET_BYTES} bytes`,
-        );
+      const secret = hmacSecret(input.kid, input.secret);
       const key = await crypto.subtle.importKey(
         'raw',
-        new Uint8Array(input.secret),
+        new Uint8Array(secret),
         { name: 'HMAC', hash: 'SHA-256' },
         false,
         ['sign', 'verify'],
       );
-      const nodeKey = createSecretKey(new Uint8Array(input.secret));
+      const nodeKey = createSecretKey(new Uint8Array(secret));
       byKid.set(input.kid, { kid: input.kid, alg: 'HS256', key, nodeKey });
       continue;
     }
@@ -170,6 +192,13 @@ function freezeSet(imported: Imported): VerificationKeySet {
 export async function createVerificationKeySet(options: {
   keys: readonly TokenKeyInput[];
 }): Promise<VerificationKeySet> {
+  checkOptions('createVerificationKeySet', options, { keys: true });
+  requireOption(
+    'createVerificationKeySet',
+    options ?? {},
+    'keys',
+    'the public keys (or HS256 secrets) tokens are verified with',
+  );
   return Object.freeze(freezeSet(await importVerificationKeys(options.keys)));
 }
 
@@ -182,6 +211,17 @@ export async function createVerificationKeySet(options: {
  * ```
  */
 export async function createKeySet(options: KeySetOptions): Promise<KeySet> {
+  checkOptions('createKeySet', options, {
+    keys: true,
+    currentKid: true,
+  } satisfies KnownOptions<KeySetOptions>);
+  requireOption(
+    'createKeySet',
+    options ?? {},
+    'keys',
+    "the signing key plus older keys still accepted, e.g. keys: [await generateSigningKey('EdDSA', 'k1')]",
+  );
+  requireOption('createKeySet', options, 'currentKid', 'the kid of the key that signs new tokens');
   const imported = await importVerificationKeys(options.keys);
   const input = options.keys.find((k) => k.kid === options.currentKid);
   if (!input) throw new ConfigError(`key set: no key has the current kid "${options.currentKid}"`);

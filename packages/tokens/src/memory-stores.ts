@@ -1,7 +1,9 @@
 import {
   type Clock,
+  checkOptions,
   createMemoryTtlStore,
   emitPortcullisWarning,
+  type KnownOptions,
   type RefreshRotation,
   type RefreshRotationResult,
   type RefreshTokenEntry,
@@ -19,6 +21,12 @@ export interface MemoryTokenStoreOptions {
   /** Emit the start-up warning that revocations are lost on restart. Default true. */
   warn?: boolean | undefined;
 }
+
+const MEMORY_STORE_OPTIONS = {
+  max: true,
+  clock: true,
+  warn: true,
+} as const satisfies KnownOptions<MemoryTokenStoreOptions>;
 
 let warned = false;
 function warnVolatile(what: string, enabled: boolean | undefined): void {
@@ -40,6 +48,7 @@ function warnVolatile(what: string, enabled: boolean | undefined): void {
  * ```
  */
 export function createMemoryRevocationStore(options: MemoryTokenStoreOptions = {}): RevocationStore {
+  checkOptions('createMemoryRevocationStore', options, MEMORY_STORE_OPTIONS);
   const max = options.max ?? 100_000;
   const clock = options.clock ?? systemClock;
   const tokens = createMemoryTtlStore<number>({ max, clock });
@@ -102,6 +111,7 @@ interface StoredToken {
  * ```
  */
 export function createMemoryRefreshTokenStore(options: MemoryTokenStoreOptions = {}): RefreshTokenStore {
+  checkOptions('createMemoryRefreshTokenStore', options, MEMORY_STORE_OPTIONS);
   const max = options.max ?? 100_000;
   const clock = options.clock ?? systemClock;
   const tokens = createMemoryTtlStore<StoredToken>({ max, clock });

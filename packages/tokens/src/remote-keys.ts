@@ -4,7 +4,7 @@
  * provider is a `StoreError` (503 with `Retry-After`), never a hang and never a 500.
  */
 import type { KeyObject } from 'node:crypto';
-import { ConfigError, StoreError } from '@portcullis/core';
+import { ConfigError, checkOptions, type KnownOptions, StoreError } from '@portcullis/core';
 import { type CryptoKey, createRemoteJWKSet, type JWSHeaderParameters } from 'jose';
 import { DEFAULT_JWKS_COOLDOWN_MS, DEFAULT_JWKS_MAX_AGE_MS, DEFAULT_JWKS_TIMEOUT_MS } from './defaults.js';
 import { TokenError, tokenError } from './errors.js';
@@ -37,6 +37,13 @@ function duration(name: string, v: number | undefined, fallback: number): number
 
 /** Builds the key resolver of a remote JWKS; `algorithms` are the only ones its keys may serve. */
 export function remoteResolver(options: RemoteKeySetOptions): KeyResolver {
+  checkOptions('createTokenVerifier: jwks', options, {
+    url: true,
+    timeoutMs: true,
+    cooldownMs: true,
+    maxAgeMs: true,
+    headers: true,
+  } satisfies KnownOptions<RemoteKeySetOptions>);
   let url: URL;
   try {
     url = new URL(options.url);

@@ -7,14 +7,16 @@
 import {
   type Clock,
   ConfigError,
+  checkOptions,
   type EventBus,
+  type KnownOptions,
   type RevocationStore,
   type SecurityContext,
   type SecurityEventInput,
   systemClock,
 } from '@portcullis/core';
 import { createClaimsProfile } from './claims.js';
-import { positive, staticResolver, toleranceOf, viaStore } from './context.js';
+import { checkKeySet, positive, staticResolver, toleranceOf, viaStore } from './context.js';
 import { DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_REQUIRED_CLAIMS } from './defaults.js';
 import { TokenError } from './errors.js';
 import { checkSubject } from './issue.js';
@@ -91,6 +93,26 @@ export interface TokenVerifier<C extends CustomClaims = CustomClaims> extends Ac
 
 const list = (v: string | readonly string[]): readonly string[] => (typeof v === 'string' ? [v] : v);
 
+const VERIFIER_OPTIONS = {
+  keys: true,
+  jwks: true,
+  issuer: true,
+  audience: true,
+  typ: true,
+  typOptional: true,
+  requiredClaims: true,
+  algorithms: true,
+  clockToleranceSec: true,
+  maxTokenAgeSec: true,
+  maxTokenLength: true,
+  revocationStore: true,
+  revocationFailure: true,
+  cache: true,
+  context: true,
+  events: true,
+  clock: true,
+} as const satisfies KnownOptions<TokenVerifierOptions>;
+
 /**
  * Creates a verifier for access tokens issued by an identity provider.
  *
@@ -108,10 +130,12 @@ const list = (v: string | readonly string[]): readonly string[] => (typeof v ===
 export function createTokenVerifier<C extends CustomClaims = CustomClaims>(
   options: TokenVerifierOptions,
 ): TokenVerifier<C> {
-  const { keys, jwks } = options;
-  const events = options.events ?? options.context?.events;
+  checkOptions('createTokenVerifier', options, VERIFIER_OPTIONS);
+  const { keys, jwks } = options ?? {};
   if ((keys === undefined) === (jwks === undefined))
     throw new ConfigError('tokens: give exactly one of keys (static public keys) and jwks (a JWKS URL)');
+  if (keys !== undefined) checkKeySet('createTokenVerifier', keys, 'createVerificationKeySet');
+  const events = options.events ?? options.context?.events;
   const clock = options.clock ?? options.context?.clock ?? systemClock;
   const toleranceSec = toleranceOf(options.clockToleranceSec);
   const maxTokenAgeSec =

@@ -1,4 +1,10 @@
-import { ConfigError, type HeaderSource, readHeader } from '@portcullis/core';
+import {
+  ConfigError,
+  checkOptions,
+  type HeaderSource,
+  type KnownOptions,
+  readHeader,
+} from '@portcullis/core';
 import { TokenError } from './errors.js';
 
 /** Options of {@link createTokenExtractor}. */
@@ -30,6 +36,9 @@ const COOKIE_NAME = /^__Host-[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
  * ```
  */
 export function createTokenExtractor(options: TokenExtractorOptions = {}): TokenExtractor {
+  checkOptions('createTokenExtractor', options, {
+    cookie: true,
+  } satisfies KnownOptions<TokenExtractorOptions>);
   const { cookie } = options;
   if (cookie !== undefined && !COOKIE_NAME.test(cookie))
     throw new ConfigError('token cookie name must start with "__Host-" and be a valid cookie name');
