@@ -113,13 +113,20 @@ export function isPortcullisError(value: unknown): value is PortcullisError {
   );
 }
 
-/** Codes of errors raised for configuration mistakes, found at start-up. */
-export type ConfigErrorCode = 'ERR_CONFIG_INVALID';
+/**
+ * Codes of errors raised for configuration mistakes, found at start-up. `ERR_CONFIG_MODULE_MISSING`:
+ * a piece was asked for whose module package is not installed (its detail names the package).
+ */
+export type ConfigErrorCode = 'ERR_CONFIG_INVALID' | 'ERR_CONFIG_MODULE_MISSING';
 
 /** A misconfiguration detected when a module is created. Thrown at start-up, never per request. */
 export class ConfigError extends PortcullisError<ConfigErrorCode> {
-  constructor(detail: string, options: Omit<PortcullisErrorOptions, 'detail'> = {}) {
-    super('ERR_CONFIG_INVALID', 500, 'Invalid Portcullis configuration', { ...options, detail });
+  constructor(
+    detail: string,
+    options: Omit<PortcullisErrorOptions, 'detail'> & { code?: ConfigErrorCode | undefined } = {},
+  ) {
+    const { code = 'ERR_CONFIG_INVALID', ...rest } = options;
+    super(code, 500, 'Invalid Portcullis configuration', { ...rest, detail });
     this.name = 'ConfigError';
   }
 }

@@ -77,6 +77,13 @@ export {
   parseIp,
   unmapIPv4,
 } from './ip.js';
+export {
+  attachModuleKit,
+  findModuleKit,
+  MODULE_KIT,
+  type ModuleKitCarrier,
+  requireModuleKit,
+} from './module-kit.js';
 export type {
   RateLimitAlgorithm,
   RateLimitQuota,
@@ -87,6 +94,7 @@ export { compilePathPattern, normalisePath, type PathMatcher, requestPath } from
 export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
 export { SHARD_TAG_LENGTH, selectorTag, shardTag, taggedSelector } from './shard-tag.js';
 export { createStoreHealth, type StoreHealth } from './store-health.js';
+export { accessTokenCookie, isHostCookieName, TOKEN_RESPONSE_HEADERS } from './token-response.js';
 export type {
   MaybePromise,
   RefreshRotation,

@@ -1,13 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isPortcullisError } from '@portcullis/core';
-import type { UploadsState } from '@portcullis/http';
-import {
-  type AcceptedUpload,
-  guardMultipart,
-  type MimeGuard,
-  type StoredUpload,
-  type UploadMeta,
-} from '@portcullis/mime-guard';
+import { mimeGuardKit, type UploadsState } from '@portcullis/http';
+import type { AcceptedUpload, MimeGuard, StoredUpload, UploadMeta } from '@portcullis/mime-guard';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { requestState, routedPath, sendProblem } from './http.js';
 
@@ -41,6 +35,7 @@ export interface ExpressUploadsOptions<R> {
  * ```
  */
 export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions<R>): RequestHandler {
+  const { guardMultipart } = mimeGuardKit(guard);
   return (req: Request, res: Response, next: NextFunction): void => {
     const { remove, commit } = options;
     guardMultipart<R>(guard, req, req.headers, {

@@ -1,13 +1,7 @@
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
-import type { UploadsState } from '@portcullis/http';
-import {
-  type AcceptedUpload,
-  createUploadSession,
-  type MimeGuard,
-  type StoredUpload,
-  type UploadMeta,
-} from '@portcullis/mime-guard';
+import { mimeGuardKit, type UploadsState } from '@portcullis/http';
+import type { AcceptedUpload, MimeGuard, StoredUpload, UploadMeta } from '@portcullis/mime-guard';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { requestState, sendProblem } from './http.js';
 
@@ -61,6 +55,7 @@ export function guardUploads<R>(
   guard: MimeGuard,
   options: FastifyUploadsOptions<R>,
 ): preHandlerAsyncHookHandler {
+  const { createUploadSession } = mimeGuardKit(guard);
   return async function guardUploadsHook(
     request: FastifyRequest,
     reply: FastifyReply,

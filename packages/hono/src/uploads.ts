@@ -1,13 +1,7 @@
 import { Readable } from 'node:stream';
 import { isPortcullisError } from '@portcullis/core';
-import type { UploadsState } from '@portcullis/http';
-import {
-  type AcceptedUpload,
-  guardMultipart,
-  type MimeGuard,
-  type StoredUpload,
-  type UploadMeta,
-} from '@portcullis/mime-guard';
+import { mimeGuardKit, type UploadsState } from '@portcullis/http';
+import type { AcceptedUpload, MimeGuard, StoredUpload, UploadMeta } from '@portcullis/mime-guard';
 import type { Context, MiddlewareHandler } from 'hono';
 import { requestState, sendProblem } from './http.js';
 
@@ -58,6 +52,7 @@ function bodyStream(c: Context): { body: Readable; headers: Record<string, strin
  * ```
  */
 export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>): MiddlewareHandler {
+  const { guardMultipart } = mimeGuardKit(guard);
   return async (c, next) => {
     const { remove, commit } = options;
     const { body, headers } = bodyStream(c);

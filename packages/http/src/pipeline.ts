@@ -2,15 +2,17 @@ import {
   createSecurityContext,
   type DescribedError,
   describeError,
+  findModuleKit,
   isPortcullisError,
   need,
   type SecurityContext,
   type SecurityRequest,
   type SecurityRequestInput,
 } from '@portcullis/core';
-import { createScrapeHandler, type Metrics, type ScrapeResult } from '@portcullis/metrics';
-import { createRateLimitPolicy, type RateLimitPolicy, type RateLimitRules } from '@portcullis/rate-limit';
+import type { Metrics, ScrapeResult } from '@portcullis/metrics';
+import type { RateLimitPolicy, RateLimitRules } from '@portcullis/rate-limit';
 import type { PortcullisConfig } from './config.js';
+import { metricsKit, rateLimitKit } from './kits.js';
 import './request-state.js';
 
 /** How a request ended, as the adapter saw it. */
@@ -67,6 +69,15 @@ function isPolicy(value: RateLimitPolicy | RateLimitRules): value is RateLimitPo
   return typeof (value as RateLimitPolicy).check === 'function';
 }
 
+/**
+ * The policy of the `rateLimit` option: given, or compiled from a rule table by the rate-limit
+ * module the table carries (core's module kit; `@portcullis/http` imports no module code).
+ */
+function policyOf(given: RateLimitPolicy | RateLimitRules, context: SecurityContext): RateLimitPolicy {
+  if (isPolicy(given)) return given;
+  return rateLimitKit(given).createRateLimitPolicy({ ...given, context });
+}
+
 /** Logs what the app must see when it gave no `onError` and the framework has no logger. */
 const consoleLog = (error: unknown) => {
   console.error('portcullis: unhandled error', error);
@@ -87,16 +98,16 @@ export function createPortcullisPipeline<Uploads extends object = object>(
   config: PortcullisConfig<Uploads>,
 ): PortcullisPipeline<Uploads> {
   const context = config.context ?? createSecurityContext();
-  const rateLimit =
-    config.rateLimit === undefined
-      ? undefined
-      : isPolicy(config.rateLimit)
-        ? config.rateLimit
-        : createRateLimitPolicy({ ...config.rateLimit, context });
+  const rateLimit = config.rateLimit === undefined ? undefined : policyOf(config.rateLimit, context);
   const metrics = config.metrics;
   const source = config.scrape?.source ?? metrics;
+  // A custom scrape source (one the app wrote) is served with the kit of the metrics it was given.
   const scrapeHandler =
-    source && createScrapeHandler({ ...config.scrape, clientAddress: context.clientAddress, source });
+    source &&
+    metricsKit(
+      findModuleKit(source) ? source : (metrics ?? source),
+      config.scrape?.source ? 'scrape.source' : 'metrics',
+    ).createScrapeHandler({ ...config.scrape, clientAddress: context.clientAddress, source });
   const scrapePath = context.requestPath(config.scrape?.path ?? '/metrics');
   const exemptScrapes = config.scrape?.rateLimited !== true;
   const onError = config.onError;

@@ -2,6 +2,7 @@ import { ConfigError, type EventBus, InputError, type SecurityContext } from '@p
 import { checkClaims, checkContent, detectType, type Rejection } from './content-checks.js';
 import { MimeGuardError } from './errors.js';
 import { decodeFilename, escapeFilename, inspectFilename, safeStorageName } from './filename.js';
+import { withMimeGuardKit } from './kit.js';
 import type { Replay, ReplayChecks, UploadSource } from './source.js';
 import { type Head, readerFor } from './source-reader.js';
 import {
@@ -369,5 +370,5 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
     return accepted(reader.replay(head, checks), head.ended ? head.total : undefined, head.bytesRead);
   }
 
-  return { inspect, allowedTypes, maxFileSize: largestLimit, maxFiles, limitFor };
+  return withMimeGuardKit({ inspect, allowedTypes, maxFileSize: largestLimit, maxFiles, limitFor });
 }

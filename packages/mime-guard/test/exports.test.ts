@@ -26,6 +26,7 @@ describe('@portcullis/mime-guard public surface', () => {
       'inspectFilename',
       'isMimeGuardError',
       'isMultipartForm',
+      'moduleKit',
       'safeStorageName',
       'servingHeaders',
       'sniffText',

@@ -4,6 +4,7 @@ import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 import * as zxcvbnFr from '@zxcvbn-ts/language-fr';
 import type { BreachProvider } from './breach.js';
+import { withPasswordKit } from './kit.js';
 import {
   failureMessage,
   type PasswordLocale,
@@ -270,7 +271,7 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
     locale: r.locale,
   });
 
-  return {
+  return withPasswordKit({
     policy,
     validateSync: (password, context) => finish(evaluate(password, context)),
     async validate(password, context) {
@@ -302,5 +303,5 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
       }
       return finish(r);
     },
-  };
+  });
 }

@@ -35,6 +35,7 @@ describe('@portcullis/password public surface', () => {
       'hashPassword',
       'hashVerifier',
       'mintResetToken',
+      'moduleKit',
       'needsRehash',
       'normalizePassword',
       'parsePasswordHash',

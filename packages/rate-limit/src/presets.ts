@@ -1,3 +1,4 @@
+import { rateLimitRules } from './kit.js';
 import type { RateLimitRules } from './policy.js';
 
 /**
@@ -6,17 +7,19 @@ import type { RateLimitRules } from './policy.js';
  * store is down (failing open would hand out unlimited guesses); the others fall back to a
  * local limiter. Spread it into `createRateLimitPolicy` and override what you need.
  */
-export const BACKLOG_ZONES: RateLimitRules = Object.freeze({
-  rules: Object.freeze([
-    Object.freeze({
-      id: 'login',
-      method: 'POST',
-      path: '/auth/login',
-      limit: 5,
-      windowMs: 60_000,
-      onStoreFailure: 'closed' as const,
-    }),
-    Object.freeze({ id: 'health', method: 'GET', path: '/health', limit: 20, windowMs: 60_000 }),
-  ]),
-  defaultRule: Object.freeze({ id: 'default', limit: 120, windowMs: 60_000 }),
-});
+export const BACKLOG_ZONES: RateLimitRules = Object.freeze(
+  rateLimitRules({
+    rules: Object.freeze([
+      Object.freeze({
+        id: 'login',
+        method: 'POST',
+        path: '/auth/login',
+        limit: 5,
+        windowMs: 60_000,
+        onStoreFailure: 'closed' as const,
+      }),
+      Object.freeze({ id: 'health', method: 'GET', path: '/health', limit: 20, windowMs: 60_000 }),
+    ]),
+    defaultRule: Object.freeze({ id: 'default', limit: 120, windowMs: 60_000 }),
+  }),
+);

@@ -20,10 +20,12 @@ describe('@portcullis/rate-limit public surface', () => {
       'guardKey',
       'hashKey',
       'isMemoryRateLimitStore',
+      'moduleKit',
       'normalisePath',
       'normaliseUsername',
       'rateLimitHeaders',
       'rateLimitKey',
+      'rateLimitRules',
       'refundStep',
     ]);
   });
