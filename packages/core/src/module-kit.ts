@@ -62,7 +62,7 @@ function appRequires(): SyncRequire[] {
 }
 
 /** How loading the module package by name went. */
-type Loaded<K> = { kit: K } | { missing: true } | { unavailable: true };
+type Loaded<K> = { kit: K } | { missing: true } | { unavailable: true } | { broken: string };
 
 /**
  * The `moduleKit` export of `packageName`, loaded synchronously from the app (`require`, which
@@ -79,10 +79,14 @@ function loadModuleKit<K>(packageName: string): Loaded<K> {
       mod = load(packageName) as { moduleKit?: K };
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') continue;
-      throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return { broken: message };
+      // Not found from this base: the package itself, or a file of it (a broken install).
+      if (!message.includes(`'${packageName}'`)) return { broken: message.split('\n')[0] ?? message };
+      continue;
     }
     if (mod?.moduleKit !== undefined) return { kit: mod.moduleKit };
+    return { broken: 'it exports no moduleKit (a version older than this adapter?)' };
   }
   return { missing: true };
 }
@@ -102,7 +106,9 @@ export function requireModuleKit<K>(instance: unknown, option: string, packageNa
   const why =
     'missing' in loaded
       ? `is not installed (npm install ${packageName})`
-      : 'cannot be loaded by name on this runtime, and the instance given carries none of its functions';
+      : 'broken' in loaded
+        ? `is installed but could not be loaded (${loaded.broken})`
+        : 'cannot be loaded by name on this runtime, and the instance given carries none of its functions';
   throw new ConfigError(`portcullis: ${option} needs the ${packageName} module, which ${why}; ${fix}`, {
     code: 'ERR_CONFIG_MODULE_MISSING',
   });
