@@ -9,6 +9,8 @@ export interface PackageBuildOptions {
    * without `--experimental-vm-modules`. The ESM build keeps importing them.
    */
   cjsBundle?: readonly (string | RegExp)[] | undefined;
+  /** No CommonJS build: for a package whose own peer refuses `require()` (Vitest). */
+  esmOnly?: boolean | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export function packageBuild(
     treeshake: true,
     outDir: 'dist',
   };
+  if (options.esmOnly === true) return { ...base, format: ['esm'] };
   if (options.cjsBundle === undefined) return base;
   // Two builds side by side; each cleans only its own files, so neither removes the other's.
   return [
