@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { type Clock, systemClock } from './clock.js';
 import { ConfigError } from './errors.js';
 
@@ -11,12 +12,11 @@ export interface MemoryTtlStoreOptions {
 }
 
 /**
- * A bounded in-memory key/value store with a TTL per entry. The embedded default behind the memory
- * implementations of Portcullis's store contracts. Single-threaded, so each method is atomic
- * within one process. It behaves as lru-cache configured for it (`ttlResolution: 0`, no
- * autopurge, stale entries never returned), which stays its oracle in a differential test; core
- * carries its own because lru-cache 11.3+ ships 3.3 MB of builds, the largest part of an install
- * that only rate-limits (issue 15).
+ * A bounded in-memory key/value store with a TTL per entry, on lru-cache (held at 11.2: 11.3 and
+ * later unpack to 3.3 MB of per-platform builds, which alone put an install that only rate-limits
+ * past 1.5x express-rate-limit's; test-utils/consumer-matrix.test.ts measures it). The embedded default
+ * behind the memory implementations of Portcullis's store contracts. Single-threaded, so each
+ * method is atomic within one process.
  */
 export interface MemoryTtlStore<V extends NonNullable<unknown>> {
   get(key: string): V | undefined;
@@ -53,59 +53,31 @@ export function createMemoryTtlStore<V extends NonNullable<unknown>>(
   if (!Number.isFinite(ttl) || ttl < 0)
     throw new ConfigError('memory store: ttlMs must be a non-negative number');
   const clock = options.clock ?? systemClock;
-  // A Map iterates in insertion order: the first key is the least recently used one.
-  const entries = new Map<string, Entry<V>>();
-  const stale = (e: Entry<V>) => e.ttl > 0 && clock.now() - e.start > e.ttl;
-  /** The live entry of `key`, dropping it once stale (as lru-cache's get does). */
-  const live = (key: string): Entry<V> | undefined => {
-    const e = entries.get(key);
-    if (e === undefined) return undefined;
-    if (!stale(e)) return e;
-    entries.delete(key);
-    return undefined;
-  };
+  const cache = new LRUCache<string, V>({
+    max,
+    ...(ttl > 0 ? { ttl } : {}),
+    // Read the injected clock on every check (the default caches it for 1 ms).
+    ttlResolution: 0,
+    perf: { now: () => clock.now() },
+    ttlAutopurge: false,
+  });
   return {
-    get(key) {
-      const e = live(key);
-      if (e === undefined) return undefined;
-      entries.delete(key);
-      entries.set(key, e);
-      return e.value;
-    },
-    peek(key) {
-      const e = entries.get(key);
-      return e === undefined || stale(e) ? undefined : e.value;
-    },
+    get: (key) => cache.get(key),
+    peek: (key) => cache.peek(key),
     set(key, value, ttlMs) {
-      const entry = { value, start: clock.now(), ttl: ttlMs === undefined ? ttl : Math.max(0, ttlMs) };
-      if (entries.has(key)) entries.delete(key);
-      else if (entries.size >= max) {
-        const oldest = entries.keys().next();
-        if (oldest.done !== true) entries.delete(oldest.value);
-      }
-      entries.set(key, entry);
+      if (ttlMs === undefined) cache.set(key, value);
+      else cache.set(key, value, { ttl: Math.max(0, ttlMs) });
     },
-    delete: (key) => entries.delete(key),
-    has(key) {
-      const e = entries.get(key);
-      return e !== undefined && !stale(e);
-    },
+    delete: (key) => cache.delete(key),
+    has: (key) => cache.has(key),
     remainingTtl(key) {
-      const e = entries.get(key);
-      if (e === undefined || stale(e)) return 0;
-      return e.ttl === 0 ? Number.POSITIVE_INFINITY : e.ttl - (clock.now() - e.start);
+      if (!cache.has(key)) return 0;
+      return cache.getRemainingTTL(key);
     },
-    clear: () => entries.clear(),
+    clear: () => cache.clear(),
     get size() {
-      return entries.size;
+      return cache.size;
     },
     max,
   };
-}
-
-/** One stored value: when it was set, and its TTL (0: none). */
-interface Entry<V> {
-  value: V;
-  start: number;
-  ttl: number;
 }
