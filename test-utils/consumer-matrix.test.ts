@@ -41,7 +41,7 @@ const packages = readdirSync(packagesDir)
     };
     return { dir: d, name: manifest.name, version: manifest.version };
   });
-const built = packages.every((p) => existsSync(join(packagesDir, p.dir, 'dist', 'index.cjs')));
+const built = packages.every((p) => existsSync(join(packagesDir, p.dir, 'dist', 'index.js')));
 const enabled = process.env.CI === 'true' || built;
 
 /** This Node first on PATH, so npm and every tool run on the Node the suite runs on. */
