@@ -44,9 +44,15 @@ const packages = readdirSync(packagesDir)
 const built = packages.every((p) => existsSync(join(packagesDir, p.dir, 'dist', 'index.js')));
 const enabled = process.env.CI === 'true' || built;
 
-/** This Node first on PATH, so npm and every tool run on the Node the suite runs on. */
-const env = {
-  ...process.env,
+/**
+ * A user's environment: this Node first on PATH (npm and every tool run on the Node the suite runs
+ * on), and nothing pnpm sets for the suite: its bin shims' NODE_PATH reaches the workspace's
+ * hoisted packages, so a consumer would find modules it never installed.
+ */
+const env: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'NODE_PATH' && !/^(npm|pnpm)_/i.test(k)),
+  ),
   PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
   NODE_OPTIONS: '',
 };
