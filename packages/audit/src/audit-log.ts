@@ -18,6 +18,7 @@ import { createBatchWriter, type OverflowPolicy } from './batch-writer.js';
 import { type AuditKey, type Chain, createChain } from './chain.js';
 import { type CheckpointOptions, type SignedCheckpoint, signCheckpoint } from './checkpoint.js';
 import { AuditError } from './errors.js';
+import { withAuditKit } from './kit.js';
 import { LineBuffer } from './line-buffer.js';
 import {
   type AuditRecord,
@@ -309,7 +310,7 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
     });
   };
 
-  return {
+  return withAuditKit({
     fileAccess,
     fileAccessAfterResponse(input) {
       try {
@@ -350,7 +351,7 @@ export function createAuditLog(given: AuditLogOptions): AuditLog {
     get lastCheckpoint() {
       return lastCheckpoint;
     },
-  };
+  });
 }
 
 const CHAIN_NAME = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -32,6 +32,7 @@ export {
   type FileSinkOptions,
   nodeAuditFs,
 } from './file-sink.js';
+export { AUDIT_KIT as moduleKit, type AuditKit } from './kit.js';
 export {
   AUDIT_EVENT_NAMES,
   AUDIT_ONLY_EVENT_NAMES,

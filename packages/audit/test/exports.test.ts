@@ -29,6 +29,7 @@ describe('@portcullis/audit public surface', () => {
       'installShutdownHooks',
       'lineOf',
       'looksSecret',
+      'moduleKit',
       'nodeAuditFs',
       'outcomeFromStatus',
       'readLogLines',

@@ -113,8 +113,11 @@ export function isPortcullisError(value: unknown): value is PortcullisError {
   );
 }
 
-/** Codes of errors raised for configuration mistakes, found at start-up. */
-export type ConfigErrorCode = 'ERR_CONFIG_INVALID';
+/**
+ * Codes of errors raised for configuration mistakes, found at start-up. `ERR_CONFIG_MODULE_MISSING`:
+ * a piece was asked for whose module package is not installed (its detail names the package).
+ */
+export type ConfigErrorCode = 'ERR_CONFIG_INVALID' | 'ERR_CONFIG_MODULE_MISSING';
 
 /** Options of a {@link ConfigError}: the option at fault, and the valid name it was probably meant to be. */
 export interface ConfigErrorOptions extends Omit<PortcullisErrorOptions, 'detail'> {
@@ -135,9 +138,9 @@ export class ConfigError extends PortcullisError<ConfigErrorCode> {
   /** The nearest valid option name, for an unknown key that looks like a typo. */
   readonly suggestion: string | undefined;
 
-  constructor(detail: string, options: ConfigErrorOptions = {}) {
-    const { option, suggestion, ...rest } = options;
-    super('ERR_CONFIG_INVALID', 500, 'Invalid Portcullis configuration', { ...rest, detail });
+  constructor(detail: string, options: ConfigErrorOptions & { code?: ConfigErrorCode | undefined } = {}) {
+    const { option, suggestion, code = 'ERR_CONFIG_INVALID', ...rest } = options;
+    super(code, 500, 'Invalid Portcullis configuration', { ...rest, detail });
     this.name = 'ConfigError';
     this.option = option;
     this.suggestion = suggestion;

@@ -79,6 +79,13 @@ export {
   unmapIPv4,
 } from './ip.js';
 export {
+  attachModuleKit,
+  findModuleKit,
+  MODULE_KIT,
+  type ModuleKitCarrier,
+  requireModuleKit,
+} from './module-kit.js';
+export {
   checkOptions,
   describeValue,
   type KnownOptions,
@@ -96,6 +103,7 @@ export { compilePathPattern, normalisePath, type PathMatcher, requestPath } from
 export type { ResetTokenRecord, ResetTokenStore } from './reset-token-store.js';
 export { SHARD_TAG_LENGTH, selectorTag, shardTag, taggedSelector } from './shard-tag.js';
 export { createStoreHealth, type StoreHealth } from './store-health.js';
+export { accessTokenCookie, isHostCookieName, TOKEN_RESPONSE_HEADERS } from './token-response.js';
 export type {
   MaybePromise,
   RefreshRotation,

@@ -1,5 +1,6 @@
-import { type AuditLog, type FileAction, fileTransferOutcome } from '@portcullis/audit';
+import type { AuditLog, FileAction } from '@portcullis/audit';
 import type { ClientAddressResolver } from '@portcullis/core';
+import { auditKit } from '@portcullis/http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { clientAddressInput, requestState } from './http.js';
 
@@ -36,6 +37,7 @@ export interface ExpressAuditOptions {
  */
 export function auditFileAccess(options: ExpressAuditOptions): RequestHandler {
   const { audit, action } = options;
+  const { fileTransferOutcome } = auditKit(audit);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const context = {

@@ -1,4 +1,5 @@
-import { createScrapeHandler, type Metrics, type ScrapeHandlerOptions } from '@portcullis/metrics';
+import { metricsKit } from '@portcullis/http';
+import type { Metrics, ScrapeHandlerOptions } from '@portcullis/metrics';
 import type { RequestHandler } from 'express';
 import { clientAddressInput, requestState, routeOf, sendProblem } from './http.js';
 
@@ -44,7 +45,7 @@ export function metricsMiddleware(metrics: Metrics): RequestHandler {
  * ```
  */
 export function metricsHandler(options: ScrapeHandlerOptions): RequestHandler {
-  const scrape = createScrapeHandler(options);
+  const scrape = metricsKit(options.source, 'source').createScrapeHandler(options);
   return async (req, res, next) => {
     try {
       const result = await scrape(clientAddressInput(req));

@@ -1,12 +1,6 @@
 import { isPortcullisError } from '@portcullis/core';
-import {
-  checkPasswordRequest,
-  type PasswordPolicyFields,
-  type PasswordReset,
-  type PasswordValidator,
-  resetConfirmAnswer,
-  resetRequestAnswer,
-} from '@portcullis/password';
+import { passwordKit } from '@portcullis/http';
+import type { PasswordPolicyFields, PasswordReset, PasswordValidator } from '@portcullis/password';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { clientAddressInput, requestState, routedPath, sendProblem } from './http.js';
 
@@ -35,6 +29,7 @@ export function passwordPolicy(
   validator: PasswordValidator,
   fields: PasswordPolicyFields = {},
 ): RequestHandler {
+  const { checkPasswordRequest } = passwordKit(validator, 'passwordValidator');
   return async (req, res, next) => {
     try {
       const { result, error } = await checkPasswordRequest(validator, input(req), fields);
@@ -57,6 +52,7 @@ export function passwordPolicy(
  * ```
  */
 export function passwordResetRequest(reset: PasswordReset): RequestHandler {
+  const { resetRequestAnswer } = passwordKit(reset, 'passwordReset');
   return async (req, res, next) => {
     try {
       const answer = await resetRequestAnswer(reset, { ...input(req), client: clientAddressInput(req) });
@@ -78,6 +74,7 @@ export function passwordResetRequest(reset: PasswordReset): RequestHandler {
  * ```
  */
 export function passwordResetConfirm(reset: PasswordReset): RequestHandler {
+  const { resetConfirmAnswer } = passwordKit(reset, 'passwordReset');
   return async (req, res, next) => {
     try {
       const { result, answer } = await resetConfirmAnswer(reset, {

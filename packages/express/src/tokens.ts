@@ -1,16 +1,16 @@
-import { isPortcullisError, requireMethods } from '@portcullis/core';
 import {
-  type AccessTokenClaims,
-  type AccessTokenVerifier,
   accessTokenCookie,
-  type CustomClaims,
-  createTokenExtractor,
-  revokeRequestTokens,
+  isPortcullisError,
+  requireMethods,
   TOKEN_RESPONSE_HEADERS,
-  TokenError,
-  type TokenPair,
-  type TokenService,
-  tokenFromBody,
+} from '@portcullis/core';
+import { tokensKit } from '@portcullis/http';
+import type {
+  AccessTokenClaims,
+  AccessTokenVerifier,
+  CustomClaims,
+  TokenPair,
+  TokenService,
 } from '@portcullis/tokens';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { requestState, sendProblem } from './http.js';
@@ -50,11 +50,12 @@ export function requireAuth(tokens: AccessTokenVerifier, options: ExpressTokenOp
     ['verify'],
     'a token service (createTokenService) or a verifier (createTokenVerifier)',
   );
-  const extract = createTokenExtractor(options);
+  const kit = tokensKit(tokens);
+  const extract = kit.createTokenExtractor(options);
   return async (req, res, next) => {
     try {
       const token = extract(req.headers);
-      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      if (token === undefined) throw kit.missingToken();
       requestState(req).auth = await tokens.verify(token);
       next();
     } catch (err) {
@@ -73,10 +74,11 @@ export function sendTokenPair(res: Response, pair: TokenPair, options: ExpressTo
 
 /** `POST` handler rotating the `refresh_token` of a JSON body (mount `express.json()` before it). */
 export function refreshHandler(tokens: TokenService, options: ExpressTokenOptions = {}): RequestHandler {
+  const kit = tokensKit(tokens);
   return async (req, res, next) => {
     try {
-      const token = tokenFromBody(req.body, 'refresh_token');
-      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      const token = kit.tokenFromBody(req.body, 'refresh_token');
+      if (token === undefined) throw kit.missingToken();
       sendTokenPair(res, await tokens.refresh(token), options);
     } catch (err) {
       fail(res, next, err);
@@ -89,10 +91,11 @@ export function refreshHandler(tokens: TokenService, options: ExpressTokenOption
  * token if any. Always 200, whether the tokens were valid, unknown or already revoked.
  */
 export function logoutHandler(tokens: TokenService, options: ExpressTokenOptions = {}): RequestHandler {
-  const extract = createTokenExtractor(options);
+  const kit = tokensKit(tokens);
+  const extract = kit.createTokenExtractor(options);
   return async (req, res, next) => {
     try {
-      await revokeRequestTokens(tokens, { body: req.body, headers: req.headers }, extract);
+      await kit.revokeRequestTokens(tokens, { body: req.body, headers: req.headers }, extract);
       if (options.cookie !== undefined) res.append('set-cookie', accessTokenCookie(options.cookie, '', 0));
       res.set(TOKEN_RESPONSE_HEADERS).status(200).end();
     } catch (err) {
@@ -103,10 +106,11 @@ export function logoutHandler(tokens: TokenService, options: ExpressTokenOptions
 
 /** "Log out everywhere" for the authenticated user; mount after {@link requireAuth}. Answers 204. */
 export function logoutAllHandler(tokens: TokenService): RequestHandler {
+  const kit = tokensKit(tokens);
   return async (req, res, next) => {
     try {
       const claims = authClaims(req);
-      if (!claims) throw new TokenError('ERR_TOKEN_MISSING');
+      if (!claims) throw kit.missingToken();
       await tokens.revokeAll(claims.sub);
       res.status(204).end();
     } catch (err) {

@@ -1,13 +1,12 @@
 import type { Readable } from 'node:stream';
 import { isPortcullisError } from '@portcullis/core';
-import type { UploadsState } from '@portcullis/http';
-import {
-  type AcceptedUpload,
-  guardMultipart,
-  type LingerOptions,
-  type MimeGuard,
-  type StoredUpload,
-  type UploadMeta,
+import { mimeGuardKit, type UploadsState } from '@portcullis/http';
+import type {
+  AcceptedUpload,
+  LingerOptions,
+  MimeGuard,
+  StoredUpload,
+  UploadMeta,
 } from '@portcullis/mime-guard';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { requestState, routedPath, sendProblem } from './http.js';
@@ -45,6 +44,7 @@ export interface ExpressUploadsOptions<R> {
  * ```
  */
 export function guardUploads<R>(guard: MimeGuard, options: ExpressUploadsOptions<R>): RequestHandler {
+  const { guardMultipart } = mimeGuardKit(guard);
   return (req: Request, res: Response, next: NextFunction): void => {
     const { remove, commit } = options;
     guardMultipart<R>(guard, req, req.headers, {

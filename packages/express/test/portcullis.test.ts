@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { ConfigError } from '@portcullis/core';
+import { rateLimitRules } from '@portcullis/rate-limit';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { portcullis } from '../src/portcullis.js';
@@ -69,7 +70,7 @@ describe('portcullis (express)', () => {
 describe("portcullis (express) and Express's own trust proxy", () => {
   it("takes Express's 'trust proxy' as the context's one trust configuration when the context has none", async () => {
     const sec = portcullis({
-      rateLimit: { rules: [], defaultRule: { id: 'd', limit: 1, windowMs: 60_000 } },
+      rateLimit: rateLimitRules({ rules: [], defaultRule: { id: 'd', limit: 1, windowMs: 60_000 } }),
     });
     const app = express();
     app.set('trust proxy', 'loopback');

@@ -1,3 +1,5 @@
+import { attachModuleKit } from '@portcullis/core';
+import { moduleKit } from '@portcullis/tokens';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { runTokenScenarios } from '../../tokens/test/adapter-scenarios.js';
@@ -45,7 +47,7 @@ runTokenScenarios('express', async ({ tokens, options }) => {
 describe('requireAuth (express)', () => {
   it('forwards a non-Portcullis error to next(err) instead of answering', async () => {
     const boom = new Error('boom');
-    const tokens = { verify: () => Promise.reject(boom) } as never;
+    const tokens = attachModuleKit({ verify: () => Promise.reject(boom) }, moduleKit) as never;
     let forwarded: unknown;
     await requireAuth(tokens)(
       { headers: { authorization: 'Bearer a.b.c' } } as never,

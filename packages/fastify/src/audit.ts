@@ -1,5 +1,6 @@
-import { type AuditLog, type FileAction, fileTransferOutcome } from '@portcullis/audit';
+import type { AuditLog, FileAction } from '@portcullis/audit';
 import type { ClientAddressResolver } from '@portcullis/core';
+import { auditKit } from '@portcullis/http';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { clientAddressInput, requestState } from './http.js';
 
@@ -35,6 +36,7 @@ export interface FastifyAuditOptions {
  */
 export function auditFileAccess(options: FastifyAuditOptions): onRequestAsyncHookHandler {
   const { audit, action } = options;
+  const { fileTransferOutcome } = auditKit(audit);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const context = {
       action,

@@ -1,4 +1,5 @@
-import { createScrapeHandler, type Metrics, type ScrapeHandlerOptions } from '@portcullis/metrics';
+import { metricsKit } from '@portcullis/http';
+import type { Metrics, ScrapeHandlerOptions } from '@portcullis/metrics';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientAddressInput, requestState, sendProblem } from './http.js';
@@ -64,7 +65,7 @@ export const portcullisMetrics: FastifyPluginCallback<PortcullisMetricsPluginOpt
 export function metricsHandler(
   options: ScrapeHandlerOptions,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
-  const scrape = createScrapeHandler(options);
+  const scrape = metricsKit(options.source, 'source').createScrapeHandler(options);
   return async (request, reply) => {
     const result = await scrape(clientAddressInput(request));
     requestState(request).metrics = { scrape: result.ok ? 'served' : result.error.code };

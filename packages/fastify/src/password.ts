@@ -1,12 +1,6 @@
 import { isPortcullisError, jsonBodyError } from '@portcullis/core';
-import {
-  checkPasswordRequest,
-  type PasswordPolicyFields,
-  type PasswordReset,
-  type PasswordValidator,
-  resetConfirmAnswer,
-  resetRequestAnswer,
-} from '@portcullis/password';
+import { passwordKit } from '@portcullis/http';
+import type { PasswordPolicyFields, PasswordReset, PasswordValidator } from '@portcullis/password';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientAddressInput, requestState, sendProblem } from './http.js';
 
@@ -42,6 +36,7 @@ const input = (request: FastifyRequest) => {
  * ```
  */
 export function passwordPolicy(validator: PasswordValidator, fields: PasswordPolicyFields = {}): Handler {
+  const { checkPasswordRequest } = passwordKit(validator, 'passwordValidator');
   return async (request, reply) => {
     try {
       const { result, error } = await checkPasswordRequest(validator, input(request), fields);
@@ -64,6 +59,7 @@ export function passwordPolicy(validator: PasswordValidator, fields: PasswordPol
  * ```
  */
 export function passwordResetRequest(reset: PasswordReset): Handler {
+  const { resetRequestAnswer } = passwordKit(reset, 'passwordReset');
   return async (request, reply) => {
     try {
       const answer = await resetRequestAnswer(reset, {
@@ -90,6 +86,7 @@ export function passwordResetRequest(reset: PasswordReset): Handler {
  * ```
  */
 export function passwordResetConfirm(reset: PasswordReset): Handler {
+  const { resetConfirmAnswer } = passwordKit(reset, 'passwordReset');
   return async (request, reply) => {
     try {
       const { result, answer } = await resetConfirmAnswer(reset, {

@@ -1,16 +1,11 @@
-import { jsonBodyError, requireMethods } from '@portcullis/core';
-import {
-  type AccessTokenClaims,
-  type AccessTokenVerifier,
-  accessTokenCookie,
-  type CustomClaims,
-  createTokenExtractor,
-  revokeRequestTokens,
-  TOKEN_RESPONSE_HEADERS,
-  TokenError,
-  type TokenPair,
-  type TokenService,
-  tokenFromBody,
+import { accessTokenCookie, jsonBodyError, requireMethods, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
+import { tokensKit } from '@portcullis/http';
+import type {
+  AccessTokenClaims,
+  AccessTokenVerifier,
+  CustomClaims,
+  TokenPair,
+  TokenService,
 } from '@portcullis/tokens';
 import type {
   FastifyPluginCallback,
@@ -66,11 +61,12 @@ export function requireAuth(
     ['verify'],
     'a token service (createTokenService) or a verifier (createTokenVerifier)',
   );
-  const extract = createTokenExtractor(options);
+  const kit = tokensKit(tokens);
+  const extract = kit.createTokenExtractor(options);
   return async function requireAuthHook(request, reply) {
     try {
       const token = extract(request.headers);
-      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      if (token === undefined) throw kit.missingToken();
       requestState(request).auth = await tokens.verify(token);
     } catch (err) {
       return sendProblem(reply, err, request.url.split('?')[0]);
@@ -92,12 +88,13 @@ export function sendTokenPair(
 
 /** Route handler rotating the `refresh_token` of the JSON body. */
 export function refreshHandler(tokens: TokenService, options: FastifyTokenOptions = {}) {
+  const kit = tokensKit(tokens);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const wrongType = jsonBodyError(request.headers['content-type'], request.body !== undefined);
       if (wrongType) throw wrongType;
-      const token = tokenFromBody(request.body, 'refresh_token');
-      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      const token = kit.tokenFromBody(request.body, 'refresh_token');
+      if (token === undefined) throw kit.missingToken();
       return sendTokenPair(reply, await tokens.refresh(token), options);
     } catch (err) {
       return sendProblem(reply, err, request.url.split('?')[0]);
@@ -110,12 +107,13 @@ export function refreshHandler(tokens: TokenService, options: FastifyTokenOption
  * token if any. Always 200, whether the tokens were valid, unknown or already revoked.
  */
 export function logoutHandler(tokens: TokenService, options: FastifyTokenOptions = {}) {
-  const extract = createTokenExtractor(options);
+  const kit = tokensKit(tokens);
+  const extract = kit.createTokenExtractor(options);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const wrongType = jsonBodyError(request.headers['content-type'], request.body !== undefined);
       if (wrongType) throw wrongType;
-      await revokeRequestTokens(tokens, { body: request.body, headers: request.headers }, extract);
+      await kit.revokeRequestTokens(tokens, { body: request.body, headers: request.headers }, extract);
       if (options.cookie !== undefined) reply.header('set-cookie', accessTokenCookie(options.cookie, '', 0));
       return reply.headers(TOKEN_RESPONSE_HEADERS).code(200).send();
     } catch (err) {
@@ -126,10 +124,11 @@ export function logoutHandler(tokens: TokenService, options: FastifyTokenOptions
 
 /** "Log out everywhere" for the authenticated user; use after {@link requireAuth}. Answers 204. */
 export function logoutAllHandler(tokens: TokenService) {
+  const kit = tokensKit(tokens);
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     try {
       const claims = authClaims(request);
-      if (!claims) throw new TokenError('ERR_TOKEN_MISSING');
+      if (!claims) throw kit.missingToken();
       await tokens.revokeAll(claims.sub);
       return reply.code(204).send();
     } catch (err) {

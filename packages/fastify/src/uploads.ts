@@ -1,14 +1,12 @@
 import type { Readable } from 'node:stream';
 import { InputError, isPortcullisError } from '@portcullis/core';
-import type { UploadsState } from '@portcullis/http';
-import {
-  type AcceptedUpload,
-  createUploadSession,
-  type LingerOptions,
-  lingerAfterRefusal,
-  type MimeGuard,
-  type StoredUpload,
-  type UploadMeta,
+import { mimeGuardKit, type UploadsState } from '@portcullis/http';
+import type {
+  AcceptedUpload,
+  LingerOptions,
+  MimeGuard,
+  StoredUpload,
+  UploadMeta,
 } from '@portcullis/mime-guard';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { requestState, sendProblem } from './http.js';
@@ -66,6 +64,7 @@ export function guardUploads<R>(
   guard: MimeGuard,
   options: FastifyUploadsOptions<R>,
 ): preHandlerAsyncHookHandler {
+  const { createUploadSession, lingerAfterRefusal } = mimeGuardKit(guard);
   return async function guardUploadsHook(
     request: FastifyRequest,
     reply: FastifyReply,

@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import { ConfigError } from '@portcullis/core';
+import { rateLimitRules } from '@portcullis/rate-limit';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { METRICS_TOKEN, runEntryScenarios } from '../../express/test/portcullis-scenarios.js';
@@ -113,7 +114,7 @@ describe('portcullis (fastify) error handler keeps what the client must know', (
   it('answers a URL Fastify cannot parse (before any hook) as problem+json without echoing it', async () => {
     const app = Fastify({ ...portcullisServerOptions() });
     await app.register(portcullis, {
-      rateLimit: { rules: [], defaultRule: { id: 'default', limit: 10, windowMs: 60_000 } },
+      rateLimit: rateLimitRules({ rules: [], defaultRule: { id: 'default', limit: 10, windowMs: 60_000 } }),
     });
     app.get('/files/:name', async () => 'ok');
     const res = await app.inject({ method: 'GET', url: '/files/%E0%A4%A' });

@@ -1,3 +1,5 @@
+import { attachModuleKit } from '@portcullis/core';
+import { moduleKit } from '@portcullis/tokens';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { runTokenScenarios } from '../../tokens/test/adapter-scenarios.js';
@@ -34,7 +36,9 @@ runTokenScenarios('fastify', async ({ tokens, options }) => {
 describe('portcullisTokens (fastify)', () => {
   it('decorates the instance with requireAuth through fastify-plugin (visible outside its scope)', async () => {
     const app = Fastify();
-    await app.register(portcullisTokens, { tokens: { verify: async () => ({}) } as never });
+    await app.register(portcullisTokens, {
+      tokens: attachModuleKit({ verify: async () => ({}) }, moduleKit) as never,
+    });
     expect(typeof app.requireAuth).toBe('function');
     await app.close();
   });

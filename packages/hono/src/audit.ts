@@ -1,5 +1,6 @@
-import { type AuditLog, type FileAction, fileTransferOutcome } from '@portcullis/audit';
+import type { AuditLog, FileAction } from '@portcullis/audit';
 import type { ClientAddressResolver } from '@portcullis/core';
+import { auditKit } from '@portcullis/http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { clientAddressInput, nodeOutgoing, requestState } from './http.js';
@@ -38,6 +39,7 @@ export interface HonoAuditOptions {
  */
 export function auditFileAccess(options: HonoAuditOptions): MiddlewareHandler {
   const { audit, action } = options;
+  const { fileTransferOutcome } = auditKit(audit);
   return async (c, next) => {
     const context = {
       action,

@@ -1,4 +1,5 @@
-import { createScrapeHandler, type Metrics, type ScrapeHandlerOptions } from '@portcullis/metrics';
+import { metricsKit } from '@portcullis/http';
+import type { Metrics, ScrapeHandlerOptions } from '@portcullis/metrics';
 import type { Handler, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { clientAddressInput, problemResponse, requestState } from './http.js';
@@ -44,7 +45,7 @@ export interface HonoMetricsHandlerOptions extends ScrapeHandlerOptions {
  * token or an address allow-list (loopback only by default). Refusals are problem+json.
  */
 export function metricsHandler(options: HonoMetricsHandlerOptions): Handler {
-  const scrape = createScrapeHandler(options);
+  const scrape = metricsKit(options.source, 'source').createScrapeHandler(options);
   return async (c) => {
     const result = await scrape(clientAddressInput(c, options.remoteAddress?.(c)));
     requestState(c).metrics = { scrape: result.ok ? 'served' : result.error.code };

@@ -1,12 +1,6 @@
 import { isPortcullisError } from '@portcullis/core';
-import {
-  checkPasswordRequest,
-  type PasswordPolicyFields,
-  type PasswordReset,
-  type PasswordValidator,
-  resetConfirmAnswer,
-  resetRequestAnswer,
-} from '@portcullis/password';
+import { passwordKit } from '@portcullis/http';
+import type { PasswordPolicyFields, PasswordReset, PasswordValidator } from '@portcullis/password';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import { clientAddressInput, readJsonBody, requestState, sendProblem } from './http.js';
 
@@ -37,6 +31,7 @@ export function passwordPolicy(
   validator: PasswordValidator,
   fields: PasswordPolicyFields = {},
 ): MiddlewareHandler {
+  const { checkPasswordRequest } = passwordKit(validator, 'passwordValidator');
   return async (c, next) => {
     try {
       const { result, error } = await checkPasswordRequest(validator, await input(c), fields);
@@ -59,6 +54,7 @@ export function passwordPolicy(
  * ```
  */
 export function passwordResetRequest(reset: PasswordReset): Handler {
+  const { resetRequestAnswer } = passwordKit(reset, 'passwordReset');
   return async (c) => {
     try {
       const answer = await resetRequestAnswer(reset, { ...(await input(c)), client: clientAddressInput(c) });
@@ -80,6 +76,7 @@ export function passwordResetRequest(reset: PasswordReset): Handler {
  * ```
  */
 export function passwordResetConfirm(reset: PasswordReset): Handler {
+  const { resetConfirmAnswer } = passwordKit(reset, 'passwordReset');
   return async (c) => {
     try {
       const { result, answer } = await resetConfirmAnswer(reset, {

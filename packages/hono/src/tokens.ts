@@ -1,16 +1,11 @@
-import { requireMethods } from '@portcullis/core';
-import {
-  type AccessTokenClaims,
-  type AccessTokenVerifier,
-  accessTokenCookie,
-  type CustomClaims,
-  createTokenExtractor,
-  revokeRequestTokens,
-  TOKEN_RESPONSE_HEADERS,
-  TokenError,
-  type TokenPair,
-  type TokenService,
-  tokenFromBody,
+import { accessTokenCookie, requireMethods, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
+import { tokensKit } from '@portcullis/http';
+import type {
+  AccessTokenClaims,
+  AccessTokenVerifier,
+  CustomClaims,
+  TokenPair,
+  TokenService,
 } from '@portcullis/tokens';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 import { problemResponse, readJsonBody, requestState } from './http.js';
@@ -45,11 +40,12 @@ export function requireAuth(tokens: AccessTokenVerifier, options: HonoTokenOptio
     ['verify'],
     'a token service (createTokenService) or a verifier (createTokenVerifier)',
   );
-  const extract = createTokenExtractor(options);
+  const kit = tokensKit(tokens);
+  const extract = kit.createTokenExtractor(options);
   return async (c, next) => {
     try {
       const token = extract(c.req.raw.headers);
-      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      if (token === undefined) throw kit.missingToken();
       requestState(c).auth = await tokens.verify(token);
     } catch (err) {
       return problemResponse(err, c.req.path);
@@ -80,10 +76,11 @@ export function tokenPairResponse(pair: TokenPair, options: HonoTokenOptions = {
 
 /** Handler rotating the `refresh_token` of the JSON body. */
 export function refreshHandler(tokens: TokenService, options: HonoTokenOptions = {}): Handler {
+  const kit = tokensKit(tokens);
   return async (c) => {
     try {
-      const token = tokenFromBody(await readJsonBody(c), 'refresh_token');
-      if (token === undefined) throw new TokenError('ERR_TOKEN_MISSING');
+      const token = kit.tokenFromBody(await readJsonBody(c), 'refresh_token');
+      if (token === undefined) throw kit.missingToken();
       return sendTokenPair(c, await tokens.refresh(token), options);
     } catch (err) {
       return problemResponse(err, c.req.path);
@@ -96,11 +93,12 @@ export function refreshHandler(tokens: TokenService, options: HonoTokenOptions =
  * token if any. Always 200, whether the tokens were valid, unknown or already revoked.
  */
 export function logoutHandler(tokens: TokenService, options: HonoTokenOptions = {}): Handler {
-  const extract = createTokenExtractor(options);
+  const kit = tokensKit(tokens);
+  const extract = kit.createTokenExtractor(options);
   return async (c) => {
     try {
       const body = await readJsonBody(c);
-      await revokeRequestTokens(tokens, { body: body, headers: c.req.raw.headers }, extract);
+      await kit.revokeRequestTokens(tokens, { body: body, headers: c.req.raw.headers }, extract);
       const headers = new Headers(TOKEN_RESPONSE_HEADERS);
       if (options.cookie !== undefined)
         headers.append('set-cookie', accessTokenCookie(options.cookie, '', 0));
@@ -113,10 +111,11 @@ export function logoutHandler(tokens: TokenService, options: HonoTokenOptions = 
 
 /** "Log out everywhere" for the authenticated user; mount after {@link requireAuth}. Answers 204. */
 export function logoutAllHandler(tokens: TokenService): Handler {
+  const kit = tokensKit(tokens);
   return async (c) => {
     try {
       const claims = authClaims(c);
-      if (!claims) throw new TokenError('ERR_TOKEN_MISSING');
+      if (!claims) throw kit.missingToken();
       await tokens.revokeAll(claims.sub);
       return new Response(null, { status: 204 });
     } catch (err) {

@@ -1,13 +1,12 @@
 import { Readable, type Writable } from 'node:stream';
 import { isPortcullisError } from '@portcullis/core';
-import type { UploadsState } from '@portcullis/http';
-import {
-  type AcceptedUpload,
-  guardMultipart,
-  type LingerOptions,
-  type MimeGuard,
-  type StoredUpload,
-  type UploadMeta,
+import { mimeGuardKit, type UploadsState } from '@portcullis/http';
+import type {
+  AcceptedUpload,
+  LingerOptions,
+  MimeGuard,
+  StoredUpload,
+  UploadMeta,
 } from '@portcullis/mime-guard';
 import type { Context, MiddlewareHandler } from 'hono';
 import { requestState, sendProblem } from './http.js';
@@ -72,6 +71,7 @@ function bodyStream(c: Context): {
  * ```
  */
 export function guardUploads<R>(guard: MimeGuard, options: HonoUploadsOptions<R>): MiddlewareHandler {
+  const { guardMultipart } = mimeGuardKit(guard);
   return async (c, next) => {
     const { remove, commit } = options;
     const { body, headers, response } = bodyStream(c);

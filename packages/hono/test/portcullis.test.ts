@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { ConfigError, createSecurityContext } from '@portcullis/core';
+import { rateLimitRules } from '@portcullis/rate-limit';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { METRICS_TOKEN, runEntryScenarios } from '../../express/test/portcullis-scenarios.js';
@@ -74,7 +75,10 @@ describe('portcullis (hono) on runtimes without a socket address', () => {
     expect(() => asBun(() => portcullis({ remoteAddress: () => '192.0.2.1' }))).not.toThrow();
     const context = createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' });
     const sec = asBun(() =>
-      portcullis({ context, rateLimit: { rules: [], defaultRule: { id: 'd', limit: 1, windowMs: 60_000 } } }),
+      portcullis({
+        context,
+        rateLimit: rateLimitRules({ rules: [], defaultRule: { id: 'd', limit: 1, windowMs: 60_000 } }),
+      }),
     );
     const app = new Hono();
     app.use(sec);

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { attachModuleKit } from '@portcullis/core';
+import { moduleKit } from '@portcullis/tokens';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { runTokenScenarios } from '../../tokens/test/adapter-scenarios.js';
@@ -42,8 +44,10 @@ runTokenScenarios('hono', async ({ tokens, options }) => {
 describe('requireAuth (hono)', () => {
   it('works in process through app.request as well', async () => {
     const app = new Hono();
-    app.get('/me', requireAuth({ verify: async () => ({ sub: 'u' }) } as never), (c) =>
-      c.json(authClaims(c) ?? {}),
+    app.get(
+      '/me',
+      requireAuth(attachModuleKit({ verify: async () => ({ sub: 'u' }) }, moduleKit) as never),
+      (c) => c.json(authClaims(c) ?? {}),
     );
     const res = await app.request('/me', { headers: { authorization: 'Bearer a.b.c' } });
     expect(await res.json()).toEqual({ sub: 'u' });

@@ -1,4 +1,5 @@
 export type { PortcullisConfig, ScrapeOptions, TokenTransportOptions } from './config.js';
+export { auditKit, metricsKit, mimeGuardKit, passwordKit, rateLimitKit, tokensKit } from './kits.js';
 export {
   type Admission,
   createPortcullisPipeline,

@@ -5,6 +5,7 @@ import {
   type DescribedError,
   describeError,
   describeValue,
+  findModuleKit,
   isPortcullisError,
   type KnownOptions,
   need,
@@ -13,9 +14,10 @@ import {
   type SecurityRequest,
   type SecurityRequestInput,
 } from '@portcullis/core';
-import { createScrapeHandler, type Metrics, type ScrapeResult } from '@portcullis/metrics';
-import { createRateLimitPolicy, type RateLimitPolicy, type RateLimitRules } from '@portcullis/rate-limit';
+import type { Metrics, ScrapeResult } from '@portcullis/metrics';
+import type { RateLimitPolicy, RateLimitRules } from '@portcullis/rate-limit';
 import type { PortcullisConfig, ScrapeOptions, TokenTransportOptions } from './config.js';
+import { metricsKit, rateLimitKit } from './kits.js';
 import './request-state.js';
 
 /** How a request ended, as the adapter saw it. */
@@ -124,6 +126,15 @@ function isPolicy(value: RateLimitPolicy | RateLimitRules): value is RateLimitPo
   return typeof (value as RateLimitPolicy).check === 'function';
 }
 
+/**
+ * The policy of the `rateLimit` option: given, or compiled from a rule table by the rate-limit
+ * module the table carries (core's module kit; `@portcullis/http` imports no module code).
+ */
+function policyOf(given: RateLimitPolicy | RateLimitRules, context: SecurityContext): RateLimitPolicy {
+  if (isPolicy(given)) return given;
+  return rateLimitKit(given).createRateLimitPolicy({ ...given, context });
+}
+
 /** Logs what the app must see when it gave no `onError` and the framework has no logger. */
 const consoleLog = (error: unknown) => {
   console.error('portcullis: unhandled error', error);
@@ -147,17 +158,17 @@ export function createPortcullisPipeline<Uploads extends object = object>(
   checkConfig(given, adapterOptions);
   const config = given ?? {};
   const context = config.context ?? createSecurityContext();
-  const rateLimit =
-    config.rateLimit === undefined
-      ? undefined
-      : isPolicy(config.rateLimit)
-        ? config.rateLimit
-        : createRateLimitPolicy({ ...config.rateLimit, context });
+  const rateLimit = config.rateLimit === undefined ? undefined : policyOf(config.rateLimit, context);
   const metrics = config.metrics;
   const { path: _path, rateLimited: _rateLimited, ...scrapeOptions } = config.scrape ?? {};
   const source = scrapeOptions.source ?? metrics;
+  // A custom scrape source (one the app wrote) is served with the kit of the metrics it was given.
   const scrapeHandler =
-    source && createScrapeHandler({ ...scrapeOptions, clientAddress: context.clientAddress, source });
+    source &&
+    metricsKit(
+      findModuleKit(source) ? source : (metrics ?? source),
+      config.scrape?.source ? 'scrape.source' : 'metrics',
+    ).createScrapeHandler({ ...scrapeOptions, clientAddress: context.clientAddress, source });
   const scrapePath = context.requestPath(config.scrape?.path ?? '/metrics');
   const exemptScrapes = config.scrape?.rateLimited !== true;
   const onError = config.onError;

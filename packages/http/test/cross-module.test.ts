@@ -5,6 +5,7 @@
 import { createAuditLog } from '@portcullis/audit';
 import { ConfigError, createSecurityContext } from '@portcullis/core';
 import { createMetrics } from '@portcullis/metrics';
+import { rateLimitRules } from '@portcullis/rate-limit';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { gatedSink } from '../../audit/test/helpers.ts';
@@ -48,7 +49,7 @@ describe('one security context across modules', () => {
     const context = createSecurityContext({ trustProxy: ['loopback'] });
     const pipeline = createPortcullisPipeline({
       context,
-      rateLimit: { rules: [], defaultRule: { id: 'default', limit: 1, windowMs: 60_000 } },
+      rateLimit: rateLimitRules({ rules: [], defaultRule: { id: 'default', limit: 1, windowMs: 60_000 } }),
       metrics: createMetrics({ context, registry: new Registry() }),
     });
     const from = (client: string, routedPath = '/x') =>

@@ -6,19 +6,19 @@
  * `x-route: <rule id>`; the table sends raw targets and compares `x-route` with the rule named in
  * `RateLimit-Policy`.
  */
-import type { RateLimitRules } from '@portcullis/rate-limit';
+import { type RateLimitRules, rateLimitRules } from '@portcullis/rate-limit';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { rawRequest } from '../../../test-utils/proxy.ts';
 
-export const PATH_RULES: RateLimitRules = {
+export const PATH_RULES: RateLimitRules = rateLimitRules({
   rules: [
     { id: 'login', method: 'POST', path: '/auth/login', limit: 100_000, windowMs: 60_000 },
     { id: 'open', method: 'GET', path: '/open', limit: 100_000, windowMs: 60_000 },
     { id: 'users', method: 'GET', path: '/users/:id', limit: 100_000, windowMs: 60_000 },
   ],
   defaultRule: { id: 'default', limit: 100_000, windowMs: 60_000 },
-};
+});
 
 const word = fc.constantFrom(
   'auth',

@@ -8,7 +8,12 @@ import { createAuditLog, createMemorySink, type MemorySink } from '@portcullis/a
 import { createSecurityContext, type SecurityContext, type SecurityRequest } from '@portcullis/core';
 import { createMetrics, type Metrics } from '@portcullis/metrics';
 import { createMimeGuard, type MimeGuard } from '@portcullis/mime-guard';
-import { createLoginGuard, type LoginGuard, type RateLimitRules } from '@portcullis/rate-limit';
+import {
+  createLoginGuard,
+  type LoginGuard,
+  type RateLimitRules,
+  rateLimitRules,
+} from '@portcullis/rate-limit';
 import { createKeySet, createTokenService, type TokenService } from '@portcullis/tokens';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,13 +21,13 @@ import { rawRequest, startForwardingProxy, type TestProxy } from '../../../test-
 import { png } from '../../mime-guard/test/fixtures.ts';
 
 /** The rule table every flavour gets (as rules: the pipeline builds the policy on the context). */
-export const SEAM_RULES: RateLimitRules = {
+export const SEAM_RULES: RateLimitRules = rateLimitRules({
   rules: [
     { id: 'open', method: 'GET', path: '/open', limit: 3, windowMs: 60_000 },
     { id: 'login', method: 'POST', path: '/auth/login', limit: 5, windowMs: 60_000 },
   ],
   defaultRule: { id: 'default', limit: 20, windowMs: 60_000 },
-};
+});
 
 /** What the builders wire, all created from one security context. */
 export interface SeamModules {

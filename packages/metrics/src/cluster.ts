@@ -1,5 +1,6 @@
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { type Exposition, PROMETHEUS_CONTENT_TYPE } from './exposition-format.js';
+import { withMetricsKit } from './kit.js';
 import type { Metrics, MetricsSource } from './metrics.js';
 
 /** Options of {@link createClusterAggregator}. */
@@ -28,11 +29,11 @@ export interface ClusterAggregatorOptions {
  */
 export function createClusterAggregator(_options: ClusterAggregatorOptions = {}): MetricsSource {
   const aggregator = new AggregatorRegistry();
-  return {
+  return withMetricsKit({
     async scrape(): Promise<Exposition> {
       return { contentType: PROMETHEUS_CONTENT_TYPE, body: await aggregator.clusterMetrics() };
     },
-  };
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ export {
   PROMETHEUS_CONTENT_TYPE,
   renderRegistry,
 } from './exposition-format.js';
+export { METRICS_KIT as moduleKit, type MetricsKit } from './kit.js';
 export {
   errorTypeOf,
   KNOWN_HTTP_METHODS,

@@ -13,6 +13,7 @@ import { Counter, collectDefaultMetrics, Gauge, type Registry, register } from '
 import { countEvent, isKnownEvent, type ModuleCounters, reasonLabel } from './event-counters.js';
 import { type Exposition, type ExpositionFormat, renderRegistry } from './exposition-format.js';
 import { createHttpHistogram } from './http-histogram.js';
+import { withMetricsKit } from './kit.js';
 import { OVERFLOW_LABEL } from './labels.js';
 import { createSeriesGuard, reuse } from './series.js';
 /**
@@ -302,6 +303,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       return renderRegistry(registry, format);
     },
   };
+  withMetricsKit(metrics);
   states.set(prefix, metrics);
   if (options.events) metrics.subscribe(options.events);
   if (options.context) metrics.subscribe(options.context.events);

@@ -18,6 +18,7 @@ describe('@portcullis/metrics public surface', () => {
       'createScrapeHandler',
       'errorTypeOf',
       'exposeToCluster',
+      'moduleKit',
       'negotiateFormat',
       'normalizeMethod',
       'normalizeRoute',

@@ -9,6 +9,7 @@ import {
 import { checkClaims, checkContent, detectType, type Rejection } from './content-checks.js';
 import { MimeGuardError } from './errors.js';
 import { decodeFilename, escapeFilename, inspectFilename, safeStorageName } from './filename.js';
+import { withMimeGuardKit } from './kit.js';
 import type { Replay, ReplayChecks, UploadSource } from './source.js';
 import { type Head, readerFor } from './source-reader.js';
 import {
@@ -387,5 +388,5 @@ export function createMimeGuard(options: MimeGuardOptions = {}): MimeGuard {
     return accepted(reader.replay(head, checks), head.ended ? head.total : undefined, head.bytesRead);
   }
 
-  return { inspect, allowedTypes, maxFileSize: largestLimit, maxFiles, limitFor };
+  return withMimeGuardKit({ inspect, allowedTypes, maxFileSize: largestLimit, maxFiles, limitFor });
 }

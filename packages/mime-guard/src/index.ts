@@ -21,6 +21,7 @@ export {
   type UploadDecision,
   type UploadMeta,
 } from './guard.js';
+export { MIME_GUARD_KIT as moduleKit, type MimeGuardKit } from './kit.js';
 export { DEFAULT_LINGER, type LingerOptions, lingerAfterRefusal, type RefusalResponse } from './linger.js';
 export {
   guardMultipart,

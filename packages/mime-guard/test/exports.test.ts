@@ -28,6 +28,7 @@ describe('@portcullis/mime-guard public surface', () => {
       'isMimeGuardError',
       'isMultipartForm',
       'lingerAfterRefusal',
+      'moduleKit',
       'safeStorageName',
       'servingHeaders',
       'sniffText',

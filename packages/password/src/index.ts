@@ -33,6 +33,7 @@ export {
   resetConfirmAnswer,
   resetRequestAnswer,
 } from './http-input.js';
+export { PASSWORD_KIT as moduleKit, type PasswordKit } from './kit.js';
 export {
   type ConsoleMailerOptions,
   createConsoleMailer,

@@ -17,6 +17,7 @@ import {
 } from '@portcullis/core';
 import { PasswordPolicyError, ResetThrottledError, ResetTokenError } from './errors.js';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from './hash.js';
+import { withPasswordKit } from './kit.js';
 import { DEFAULT_RESET_TEMPLATES, type Mailer, type MailMessage, type ResetMailTemplate } from './mailer.js';
 import { createMemoryResetTokenStore } from './memory-reset-token-store.js';
 import { type PasswordLocale, pickLocale } from './messages.js';
@@ -289,7 +290,7 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
     else events?.publish({ name: 'authn_password_reset_requested', userId: user.id, clientAddress });
   };
 
-  return {
+  return withPasswordKit({
     async request(input) {
       const locale = pickLocale(input.locale, defaultLocale);
       const raw = input.email;
@@ -403,5 +404,5 @@ export function createPasswordReset(options: PasswordResetOptions): PasswordRese
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);
     },
-  };
+  });
 }

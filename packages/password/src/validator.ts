@@ -3,6 +3,7 @@ import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 import * as zxcvbnFr from '@zxcvbn-ts/language-fr';
 import type { BreachProvider } from './breach.js';
+import { withPasswordKit } from './kit.js';
 import {
   failureMessage,
   type PasswordLocale,
@@ -280,7 +281,7 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
     locale: r.locale,
   });
 
-  return {
+  return withPasswordKit({
     policy,
     validateSync: (password, context) => finish(evaluate(password, context)),
     async validate(password, context) {
@@ -312,5 +313,5 @@ export function createPasswordValidator(options: PasswordValidatorOptions = {}):
       }
       return finish(r);
     },
-  };
+  });
 }

@@ -36,6 +36,7 @@ describe('@portcullis/password public surface', () => {
       'hashPassword',
       'hashVerifier',
       'mintResetToken',
+      'moduleKit',
       'needsRehash',
       'normalizePassword',
       'parsePasswordHash',

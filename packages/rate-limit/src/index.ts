@@ -14,6 +14,7 @@ export {
   normaliseUsername,
   rateLimitKey,
 } from './keys.js';
+export { RATE_LIMIT_KIT as moduleKit, type RateLimitKit, rateLimitRules } from './kit.js';
 export {
   createRateLimiter,
   type DecisionSource,

@@ -1,3 +1,4 @@
+import { rateLimitRules } from './kit.js';
 import type { RateLimitRules } from './policy.js';
 
 /**
@@ -12,20 +13,22 @@ import type { RateLimitRules } from './policy.js';
  * const policy = createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, store });
  * ```
  */
-export const LOGIN_HEALTH_DEFAULT_ZONES: RateLimitRules = Object.freeze({
-  rules: Object.freeze([
-    Object.freeze({
-      id: 'login',
-      method: 'POST',
-      path: '/auth/login',
-      limit: 5,
-      windowMs: 60_000,
-      onStoreFailure: 'closed' as const,
-    }),
-    Object.freeze({ id: 'health', method: 'GET', path: '/health', limit: 20, windowMs: 60_000 }),
-  ]),
-  defaultRule: Object.freeze({ id: 'default', limit: 120, windowMs: 60_000 }),
-});
+export const LOGIN_HEALTH_DEFAULT_ZONES: RateLimitRules = Object.freeze(
+  rateLimitRules({
+    rules: Object.freeze([
+      Object.freeze({
+        id: 'login',
+        method: 'POST',
+        path: '/auth/login',
+        limit: 5,
+        windowMs: 60_000,
+        onStoreFailure: 'closed' as const,
+      }),
+      Object.freeze({ id: 'health', method: 'GET', path: '/health', limit: 20, windowMs: 60_000 }),
+    ]),
+    defaultRule: Object.freeze({ id: 'default', limit: 120, windowMs: 60_000 }),
+  }),
+);
 
 /**
  * The same table as {@link LOGIN_HEALTH_DEFAULT_ZONES}, under its first name.

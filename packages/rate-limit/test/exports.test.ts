@@ -21,10 +21,12 @@ describe('@portcullis/rate-limit public surface', () => {
       'guardKey',
       'hashKey',
       'isMemoryRateLimitStore',
+      'moduleKit',
       'normalisePath',
       'normaliseUsername',
       'rateLimitHeaders',
       'rateLimitKey',
+      'rateLimitRules',
       'refundStep',
     ]);
   });

@@ -26,6 +26,7 @@ export {
   type VerificationKey,
   type VerificationKeySet,
 } from './keys.js';
+export { TOKENS_KIT as moduleKit, type TokensKit } from './kit.js';
 export {
   createMemoryRefreshTokenStore,
   createMemoryRevocationStore,

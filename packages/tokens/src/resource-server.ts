@@ -4,6 +4,7 @@
  * signing key is needed. Revocation still works: by `jti` (or the token's hash when it has no
  * `jti`) and by the per-user watermark.
  */
+
 import {
   type Clock,
   ConfigError,
@@ -21,6 +22,7 @@ import { DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_REQUIRED_CLAIMS } from './defaults.js
 import { TokenError } from './errors.js';
 import { checkSubject } from './issue.js';
 import type { TokenAlgorithm, VerificationKeySet } from './keys.js';
+import { withTokensKit } from './kit.js';
 import { createMemoryRevocationStore } from './memory-stores.js';
 import { type RemoteKeySetOptions, remoteResolver } from './remote-keys.js';
 import type {
@@ -168,7 +170,7 @@ export function createTokenVerifier<C extends CustomClaims = CustomClaims>(
   });
   const watermarkTtlMs = ((maxTokenAgeSec ?? DEFAULT_WATERMARK_TTL_SEC) + toleranceSec) * 1000;
 
-  return {
+  return withTokensKit({
     verify: (token) => verifier.verify(token) as Promise<AccessTokenClaims<C>>,
     async revoke(token) {
       let claims: AccessTokenClaims;
@@ -191,5 +193,5 @@ export function createTokenVerifier<C extends CustomClaims = CustomClaims>(
       await viaStore(() => revocations.revokeSubject(subject, clock.now(), watermarkTtlMs));
       publish({ name: 'authn_token_revoked_all', userId: subject });
     },
-  };
+  });
 }

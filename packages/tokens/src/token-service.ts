@@ -1,5 +1,6 @@
 import { resolveContext } from './context.js';
 import { issueAccess, issuePair } from './issue.js';
+import { withTokensKit } from './kit.js';
 import { rotate } from './refresh.js';
 import { revokeSubject, revokeToken } from './revoke.js';
 import type { AccessTokenClaims, CustomClaims, TokenService, TokenServiceOptions } from './types.js';
@@ -23,7 +24,7 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
 ): TokenService<C> {
   const ctx = resolveContext(options);
   const { verifier } = ctx;
-  return {
+  return withTokensKit({
     accessTtlSec: ctx.accessTtlSec,
     issue: (input) => issuePair(ctx, input),
     issueAccessToken: (input) => issueAccess(ctx, input),
@@ -32,5 +33,5 @@ export function createTokenService<C extends CustomClaims = CustomClaims>(
     revoke: (token) => revokeToken(ctx, token),
     revokeAll: (subject) => revokeSubject(ctx, subject),
     jwks: () => ({ keys: ctx.keys.jwks.keys.map((k) => ({ ...k })) }),
-  };
+  });
 }

@@ -2,6 +2,7 @@ import {
   ConfigError,
   checkOptions,
   type HeaderSource,
+  isHostCookieName,
   type KnownOptions,
   readHeader,
 } from '@portcullis/core';
@@ -21,8 +22,10 @@ export interface TokenExtractorOptions {
 export type TokenExtractor = (headers: HeaderSource) => string | undefined;
 
 /** RFC 6750 section 2.1 `b64token` (the Bearer credential grammar), bounded in length upstream. */
+/** The token response helpers live in core (adapters send pairs without loading this module). */
+export { accessTokenCookie, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
+
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-const COOKIE_NAME = /^__Host-[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 
 /**
  * Builds the function that reads an access token from `Authorization: Bearer` (RFC 6750 section
@@ -40,7 +43,7 @@ export function createTokenExtractor(options: TokenExtractorOptions = {}): Token
     cookie: true,
   } satisfies KnownOptions<TokenExtractorOptions>);
   const { cookie } = options;
-  if (cookie !== undefined && !COOKIE_NAME.test(cookie))
+  if (cookie !== undefined && !isHostCookieName(cookie))
     throw new ConfigError('token cookie name must start with "__Host-" and be a valid cookie name');
   return (headers) => {
     const auth = readHeader(headers, 'authorization');
@@ -66,15 +69,6 @@ export function createTokenExtractor(options: TokenExtractorOptions = {}): Token
 }
 
 /**
- * `Set-Cookie` value carrying an access token: `__Host-` prefix, `Secure`, `HttpOnly`,
- * `SameSite=Strict`, `Path=/` (OWASP Session Management Cheat Sheet, "Cookies").
- */
-export function accessTokenCookie(name: string, token: string, maxAgeSec: number): string {
-  if (!COOKIE_NAME.test(name)) throw new ConfigError('token cookie name must start with "__Host-"');
-  return `${name}=${token}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSec))}; HttpOnly; Secure; SameSite=Strict`;
-}
-
-/**
  * Reads a token parameter (`refresh_token`, `token`) from a parsed request body; `undefined`
  * unless the body is an object whose field is a string no longer than `maxLength`.
  */
@@ -83,15 +77,6 @@ export function tokenFromBody(body: unknown, name: string, maxLength = 4096): st
   const v = (body as Record<string, unknown>)[name];
   return typeof v === 'string' && v !== '' && v.length <= maxLength ? v : undefined;
 }
-
-/**
- * Headers of a token response: RFC 6749 section 5.1 requires `Cache-Control: no-store` (and
- * `Pragma: no-cache` for HTTP/1.0 caches) on any response carrying tokens.
- */
-export const TOKEN_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'cache-control': 'no-store',
-  pragma: 'no-cache',
-});
 
 /** What a logout request carries, as an adapter reads it. */
 export interface LogoutRequest {

@@ -29,6 +29,7 @@ describe('@portcullis/tokens public surface', () => {
       'createTokenVerifier',
       'createVerificationKeySet',
       'generateSigningKey',
+      'moduleKit',
       'revokeRequestTokens',
       'tokenFromBody',
     ]);
