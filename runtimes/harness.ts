@@ -150,12 +150,12 @@ export function bunTarget(entry: AppEntry): RuntimeTarget {
 /**
  * Deno without `-A`: loopback network and reading the checkout (node_modules and the app);
  * nothing else (no writes, no subprocesses). `--no-prompt` turns any other access into an error
- * instead of a question. The one-call entry also needs `--allow-env`: it imports every module,
- * and mime-guard's file-type loads `debug`, which reads the whole environment at import.
+ * instead of a question. The one-call entry needs no more: it loads only the modules the app
+ * built instances of (it used to import mime-guard, whose file-type chain reads the whole
+ * environment at import through `debug`, so it needed `--allow-env`).
  */
 export function denoCommand(entry: AppEntry, denoDir: string, extra: string[] = []) {
   const permissions = ['--allow-net=127.0.0.1', `--allow-read=${ROOT}`];
-  if (entry === 'one-call') permissions.push('--allow-env');
   return {
     permissions,
     command: runtimeBinary('deno'),
@@ -283,9 +283,13 @@ const worker :Workerd.Worker = (
   throw new Error(`workerd (compatibility date ${compatibilityDate}) did not start:\n${output()}`);
 }
 
-export function workerdTarget(bundle: () => WorkerBundle, compatibilityDate: string): RuntimeTarget {
+export function workerdTarget(
+  bundle: () => WorkerBundle,
+  compatibilityDate: string,
+  entry: AppEntry = 'subpath',
+): RuntimeTarget {
   return {
-    name: `workerd (nodejs_compat, compatibility date ${compatibilityDate})`,
+    name: `workerd (nodejs_compat, compatibility date ${compatibilityDate}${entry === 'one-call' ? ', one-call' : ''})`,
     runtime: 'workerd',
     socket: false,
     start: () => startWorkerd(bundle().code, compatibilityDate),

@@ -13,6 +13,7 @@ import {
   refreshHandler,
   sendTokenPair,
 } from '@portcullis/hono';
+import { rateLimitRules } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import { type Context, Hono } from 'hono';
 import { runtimeName } from './app.ts';
@@ -29,10 +30,12 @@ export async function createOneCallApp(
   const tokens = createTokenService({ keys, issuer: 'https://runtimes.test', audience: 'runtimes', context });
   const sec = portcullis({
     context,
-    rateLimit: {
+    // A table built with rateLimitRules carries the rate-limit module: a plain object literal is
+    // loaded by name on Node, Bun and Deno, which a Workers bundle cannot do.
+    rateLimit: rateLimitRules({
       rules: [{ id: 'open', method: 'GET', path: '/open', limit: 3, windowMs: 60_000 }],
       defaultRule: { id: 'default', limit: 100, windowMs: 60_000 },
-    },
+    }),
     tokens,
     remoteAddress,
   });

@@ -33,9 +33,14 @@ const maybe = built || process.env.CI === 'true' ? describe : describe.skip;
 
 const denoDir = mkdtempSync(join(tmpdir(), 'portcullis-deno-'));
 let bundle: WorkerBundle | undefined;
+let oneCallBundle: WorkerBundle | undefined;
 const workerBundle = () => {
   if (!bundle) throw new Error('the Worker bundle was not built');
   return bundle;
+};
+const oneCallWorkerBundle = () => {
+  if (!oneCallBundle) throw new Error('the one-call Worker bundle was not built');
+  return oneCallBundle;
 };
 
 /**
@@ -52,10 +57,14 @@ const TARGETS: RuntimeTarget[] = [
   nodeTarget('one-call'),
   bunTarget('one-call'),
   denoTarget('one-call', denoDir),
+  workerdTarget(oneCallWorkerBundle, '2026-11-01', 'one-call'),
 ];
 
 beforeAll(async () => {
-  if (built || process.env.CI === 'true') bundle = await bundleWorker('app/worker.ts');
+  if (built || process.env.CI === 'true') {
+    bundle = await bundleWorker('app/worker.ts');
+    oneCallBundle = await bundleWorker('app/worker-one-call.ts');
+  }
 });
 afterAll(() => rmSync(denoDir, { recursive: true, force: true }));
 

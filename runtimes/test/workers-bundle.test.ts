@@ -18,12 +18,13 @@ maybe('Workers bundle (subpath entries, memory stores)', () => {
   it('stays small, holds only what rate limiting and tokens use, and imports only node:* built-ins', async () => {
     const bundle = await bundleWorker('app/worker.ts');
     const paths = bundle.inputs.map((i) => i.path);
+    // @portcullis/http is in: the subpath entries reach module code through its kit accessors
+    // (what is left of it once tree-shaken counts in the size bound below).
     for (const unused of [
       'packages/audit/',
       'packages/metrics/',
       'packages/mime-guard/',
       'packages/password/',
-      'packages/http/',
       'prom-client',
       'file-type',
       'busboy',

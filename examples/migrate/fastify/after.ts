@@ -1,4 +1,5 @@
 import { authClaims, portcullis, portcullisServerOptions, sendTokenPair } from '@portcullis/fastify';
+import { rateLimitRules } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import Fastify, { type FastifyInstance } from 'fastify';
 
@@ -7,11 +8,11 @@ export async function createApp(secret: Uint8Array): Promise<FastifyInstance> {
   const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api' });
   const app = Fastify(portcullisServerOptions());
   await app.register(portcullis, {
-    rateLimit: {
+    rateLimit: rateLimitRules({
       rules: [{ id: 'login', method: 'POST', path: '/auth/login', limit: 3, windowMs: 60_000 }],
       // legacy: also send the X-RateLimit-* headers @fastify/rate-limit clients read.
       defaultRule: { id: 'default', limit: 10, windowMs: 60_000, headers: { legacy: true } },
-    },
+    }),
     tokens,
   });
   app.setErrorHandler(app.portcullis.errorHandler);

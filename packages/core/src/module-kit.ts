@@ -16,7 +16,7 @@ export interface ModuleKitCarrier<K> {
 
 /**
  * Makes `instance` carry `kit`, under a symbol: invisible to JSON and `Object.keys`, and kept by a
- * spread, so `{ ...service, verify }` or `{ ...BACKLOG_ZONES, rules }` still carries it. Returns
+ * spread, so `{ ...service, verify }` or `{ ...LOGIN_HEALTH_DEFAULT_ZONES, rules }` still carries it. Returns
  * the instance.
  */
 export function attachModuleKit<T extends object, K>(instance: T, kit: K): T & ModuleKitCarrier<K> {

@@ -26,14 +26,14 @@ const esbuild = createRequire(createRequire(join(root, 'package.json')).resolve(
 const APP = `
 import { createSecurityContext } from '@portcullis/core';
 import { authClaims, portcullis, readJsonBody, sendTokenPair } from '@portcullis/hono';
-import { BACKLOG_ZONES } from '@portcullis/rate-limit';
+import { LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import { Hono } from 'hono';
 
 const context = createSecurityContext({ clientAddressHeader: 'cf-connecting-ip' });
 const keys = await createKeySet({ keys: [{ kid: 'k1', alg: 'HS256', secret: new Uint8Array(32).fill(7) }], currentKid: 'k1' });
 const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api', context });
-const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens });
+const sec = portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens });
 const app = new Hono();
 app.use(sec);
 app.onError(sec.errorHandler());

@@ -60,6 +60,6 @@ export function rateLimitKit(table: unknown, option = 'rateLimit'): RateLimitKit
     table,
     option,
     '@portcullis/rate-limit',
-    'give a preset such as BACKLOG_ZONES, a table wrapped in rateLimitRules(...), or createRateLimitPolicy(...)',
+    'give a preset such as LOGIN_HEALTH_DEFAULT_ZONES, a table wrapped in rateLimitRules(...), or createRateLimitPolicy(...)',
   );
 }

@@ -3,7 +3,7 @@ import { createRateLimitPolicy } from './policy.js';
 
 /**
  * What `@portcullis/http` needs from this module to compile a rule table given to the one-call
- * `portcullis({ rateLimit: BACKLOG_ZONES })`, carried by the preset tables (core's module kit).
+ * `portcullis({ rateLimit: LOGIN_HEALTH_DEFAULT_ZONES })`, carried by the preset tables (core's module kit).
  * A policy needs no kit: its `check` is the whole contract.
  */
 export interface RateLimitKit {
@@ -14,7 +14,7 @@ export interface RateLimitKit {
 export const RATE_LIMIT_KIT: RateLimitKit = Object.freeze({ createRateLimitPolicy });
 
 /**
- * Makes a rule table carry the rate-limit kit (a spread such as `{ ...BACKLOG_ZONES, rules }`
+ * Makes a rule table carry the rate-limit kit (a spread such as `{ ...LOGIN_HEALTH_DEFAULT_ZONES, rules }`
  * keeps it). Use it on rule tables you give to the one-call entry.
  *
  * @example

@@ -1,7 +1,7 @@
 // Plain CommonJS: express + @portcullis/express + @portcullis/rate-limit, nothing else installed.
 const { createSecurityContext } = require('@portcullis/core');
 const { portcullis } = require('@portcullis/express');
-const { BACKLOG_ZONES } = require('@portcullis/rate-limit');
+const { LOGIN_HEALTH_DEFAULT_ZONES } = require('@portcullis/rate-limit');
 const express = require('express');
 
 /** The code and detail of what `fn` throws, or 'no error'. */
@@ -14,7 +14,7 @@ function outcome(fn) {
   }
 }
 
-const sec = portcullis({ context: createSecurityContext(), rateLimit: BACKLOG_ZONES });
+const sec = portcullis({ context: createSecurityContext(), rateLimit: LOGIN_HEALTH_DEFAULT_ZONES });
 const app = express();
 app.use(sec);
 app.get('/health', (_req, res) => res.json({ status: 'ok' }));

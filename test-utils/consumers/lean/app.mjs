@@ -2,7 +2,7 @@
 import { createSecurityContext } from '@portcullis/core';
 import { portcullis } from '@portcullis/express';
 import { passwordPolicy } from '@portcullis/express/password';
-import { BACKLOG_ZONES } from '@portcullis/rate-limit';
+import { LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import express from 'express';
 
 function outcome(fn) {
@@ -14,7 +14,7 @@ function outcome(fn) {
   }
 }
 
-const sec = portcullis({ context: createSecurityContext(), rateLimit: BACKLOG_ZONES });
+const sec = portcullis({ context: createSecurityContext(), rateLimit: LOGIN_HEALTH_DEFAULT_ZONES });
 const app = express();
 app.use(sec);
 app.get('/health', (_req, res) => res.json({ status: 'ok' }));

@@ -2,7 +2,7 @@
 const { createSecurityContext } = require('@portcullis/core');
 const { authClaims, portcullis } = require('@portcullis/express');
 const { createMimeGuard } = require('@portcullis/mime-guard');
-const { BACKLOG_ZONES } = require('@portcullis/rate-limit');
+const { LOGIN_HEALTH_DEFAULT_ZONES } = require('@portcullis/rate-limit');
 const { createKeySet, createTokenService } = require('@portcullis/tokens');
 const express = require('express');
 
@@ -13,7 +13,7 @@ test('the one-call entry rate-limits and verifies tokens under Jest', async () =
     currentKid: 'k1',
   });
   const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api', context });
-  const sec = portcullis({ context, rateLimit: BACKLOG_ZONES, tokens });
+  const sec = portcullis({ context, rateLimit: LOGIN_HEALTH_DEFAULT_ZONES, tokens });
   const app = express();
   app.use(sec);
   app.get('/me', sec.requireAuth(), (req, res) => res.json({ user: authClaims(req)?.sub }));

@@ -5,7 +5,7 @@ import { metricsHandler, metricsMiddleware } from '@portcullis/express/metrics';
 import { rateLimit } from '@portcullis/express/rate-limit';
 import { authClaims, requireAuth, sendTokenPair } from '@portcullis/express/tokens';
 import { createMetrics } from '@portcullis/metrics';
-import { BACKLOG_ZONES, createRateLimitPolicy } from '@portcullis/rate-limit';
+import { createRateLimitPolicy, LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import express from 'express';
 
@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api', context });
   const metrics = createMetrics({ context });
   const app = express();
-  app.use(metricsMiddleware(metrics), rateLimit(createRateLimitPolicy({ ...BACKLOG_ZONES, context })));
+  app.use(
+    metricsMiddleware(metrics),
+    rateLimit(createRateLimitPolicy({ ...LOGIN_HEALTH_DEFAULT_ZONES, context })),
+  );
   app.post('/auth/login', async (_req, res) => sendTokenPair(res, await tokens.issue({ subject: 'bob' })));
   app.get('/me', requireAuth(tokens), (req, res) => {
     res.json({ user: authClaims(req)?.sub });

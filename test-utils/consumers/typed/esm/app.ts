@@ -7,7 +7,7 @@ import { guardUploads } from '@portcullis/express/uploads';
 import { createMetrics } from '@portcullis/metrics';
 import { createMimeGuard } from '@portcullis/mime-guard';
 import { createPasswordValidator } from '@portcullis/password';
-import { BACKLOG_ZONES } from '@portcullis/rate-limit';
+import { LOGIN_HEALTH_DEFAULT_ZONES } from '@portcullis/rate-limit';
 import { createKeySet, createTokenService } from '@portcullis/tokens';
 import express from 'express';
 
@@ -19,7 +19,7 @@ const keys = await createKeySet({
 const tokens = createTokenService({ keys, issuer: 'https://api.example.com', audience: 'api', context });
 const sec = portcullis({
   context,
-  rateLimit: BACKLOG_ZONES,
+  rateLimit: LOGIN_HEALTH_DEFAULT_ZONES,
   tokens,
   metrics: createMetrics({ context }),
   passwordValidator: createPasswordValidator(),
