@@ -23,7 +23,7 @@ export interface RefusalResponse extends Writable {
 interface LingeringSocket {
   end(): unknown;
   destroy(): unknown;
-  once(event: 'end', listener: () => void): unknown;
+  once(event: 'end' | 'close', listener: () => void): unknown;
   destroySoon?: () => void;
 }
 
@@ -77,10 +77,14 @@ export function lingerAfterRefusal(
   if (response && !response.headersSent) response.setHeader?.('connection', 'close');
   const socket = (body as { socket?: LingeringSocket | null }).socket ?? undefined;
   if (socket) {
-    // Node calls this once the `Connection: close` answer is out: FIN now, close on the client's FIN.
+    // Node calls this once the `Connection: close` answer is out: FIN now, close on the client's
+    // FIN, or after `maxMs` at most, so a client that never closes its side holds no socket.
     socket.destroySoon = () => {
       socket.end();
+      const deadline = setTimeout(() => socket.destroy(), maxMs);
+      (deadline as { unref?: () => void }).unref?.();
       socket.once('end', () => socket.destroy());
+      socket.once('close', () => clearTimeout(deadline));
     };
   }
   let read = 0;

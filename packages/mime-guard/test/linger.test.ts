@@ -16,7 +16,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(): Promise<{ port: number; bytesRead: () => number }> {
+async function start(): Promise<{
+  port: number;
+  bytesRead: () => number;
+  connections: () => Promise<number>;
+}> {
   const guard = createMimeGuard({ allow: ['images'], maxFileSize: 64 * 1024 });
   let read = 0;
   server = createServer((req, res) => {
@@ -38,7 +42,13 @@ async function start(): Promise<{ port: number; bytesRead: () => number }> {
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, bytesRead: () => read };
+  const connections = () =>
+    new Promise<number>((resolve) => server?.getConnections((_e, n) => resolve(n)) ?? resolve(0));
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    bytesRead: () => read,
+    connections,
+  };
 }
 
 describe('lingerAfterRefusal (through guardMultipart)', () => {
@@ -107,5 +117,35 @@ describe('lingerAfterRefusal (through guardMultipart)', () => {
     await closed;
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(reset).toBe(false);
+  });
+
+  it('closes the connection of a client that never closes its side, within the linger bound', async () => {
+    const { port, connections } = await start();
+    const boundary = 'b0undary';
+    // allowHalfOpen: the client does not answer the server's FIN with its own (a stubborn client).
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d.toString('latin1');
+    });
+    const body = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n`,
+      ),
+      f.png(),
+      Buffer.alloc(100 * 1024),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    socket.write(
+      `POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body);
+    const deadline = Date.now() + 6_000;
+    while (Date.now() < deadline && (!answer.includes('\r\n\r\n') || (await connections()) > 0))
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(await connections()).toBe(0);
+    socket.destroy();
   });
 });
