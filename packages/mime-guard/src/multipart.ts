@@ -5,6 +5,8 @@ import type { AcceptedUpload, MimeGuard, UploadMeta } from './guard.js';
 import { type LingerOptions, lingerAfterRefusal, type RefusalResponse } from './linger.js';
 import { createUploadSession, type StoredUpload, type UploadSessionOptions } from './session.js';
 
+const ignoreStreamError = () => {};
+
 /** Options of {@link guardMultipart}. */
 export interface MultipartOptions<R> extends Omit<UploadSessionOptions<Readable, R>, 'store'> {
   /** Stores one accepted file: read `file.content` to the end under `file.storageName`. */
@@ -107,6 +109,11 @@ export function guardMultipart<R>(
       // request fails once the guard reaches the cut (the cut is one byte over its largest limit),
       // so stop feeding the parser now.
       stream.once('limit', () => body.unpipe(parser));
+      // Destroying the parser at a refusal destroys the file it is feeding with an error; the
+      // guard may hold no listener on that file any more (its head already judged), and an
+      // 'error' without a listener would crash the process. The session learns of failures on
+      // its own paths, so this listener only keeps the error from being unhandled.
+      stream.on('error', ignoreStreamError);
       void session.add(stream, meta);
     });
     parser.on('field', (name, value, info) => {

@@ -16,12 +16,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(): Promise<{
+async function start(maxFiles = 1): Promise<{
   port: number;
   bytesRead: () => number;
   connections: () => Promise<number>;
 }> {
-  const guard = createMimeGuard({ allow: ['images'], maxFileSize: 64 * 1024 });
+  const guard = createMimeGuard({ allow: ['images'], maxFileSize: 64 * 1024, maxFiles });
   let read = 0;
   server = createServer((req, res) => {
     req.socket.on('close', () => {
@@ -147,5 +147,37 @@ describe('lingerAfterRefusal (through guardMultipart)', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(await connections()).toBe(0);
     socket.destroy();
+  });
+
+  it('stops on a refused file without an unhandled stream error, whatever file the parser was feeding', async () => {
+    const { port } = await start(3);
+    const boundary = 'b0undary';
+    const part = (name: string, bytes: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: image/png\r\n\r\n`,
+        ),
+        bytes,
+        Buffer.from('\r\n'),
+      ]);
+    // A good file, a refused one, then one still arriving when the parser is destroyed: its head
+    // may already be judged (no listener of the guard left on it) when the refusal lands.
+    const body = Buffer.concat([
+      part('a.png', f.png()),
+      part('b.png', f.elf()),
+      part('c.png', Buffer.concat([f.png(), Buffer.alloc(500_000)])),
+      Buffer.from(`--${boundary}--\r\n`),
+    ]);
+    for (let i = 0; i < 20; i++) {
+      const r = await fetch(`http://127.0.0.1:${port}/upload`, {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+      });
+      expect(r.status).toBe(415);
+      await r.arrayBuffer();
+    }
+    // Let the parsers' teardown run: an unhandled 'error' would fail this file's run.
+    await new Promise((resolve) => setTimeout(resolve, 200));
   });
 });
