@@ -109,6 +109,7 @@ export function lingerAfterRefusal(
     body.off('data', onData);
   });
   body.resume();
-  // A body whose parser stopped on backpressure may have stopped its socket: ask for more.
+  // Ask the source to read again in case a consumer stopped it on backpressure (a no-op when
+  // it is already reading; kept from debugging, where it was not the cause, as a cheap guard).
   body.read(0);
 }

@@ -150,7 +150,7 @@ describe('lingerAfterRefusal (through guardMultipart)', () => {
   });
 
   it('stops on a refused file without an unhandled stream error, whatever file the parser was feeding', async () => {
-    const { port } = await start(3);
+    const { port, connections } = await start(3);
     const boundary = 'b0undary';
     const part = (name: string, bytes: Buffer) =>
       Buffer.concat([
@@ -177,7 +177,11 @@ describe('lingerAfterRefusal (through guardMultipart)', () => {
       expect(r.status).toBe(415);
       await r.arrayBuffer();
     }
-    // Let the parsers' teardown run: an unhandled 'error' would fail this file's run.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Wait (bounded) until every connection is torn down, parsers included: an unhandled 'error'
+    // raised there would fail this file's run.
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && (await connections()) > 0)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await connections()).toBe(0);
   });
 });
