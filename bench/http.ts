@@ -19,7 +19,7 @@
  * `node bench/http.ts serve <framework> <bare|memory|uncached|redis|peer>` is the child-process server.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { registerHooks } from 'node:module';
+import { useDevSource } from './dev-source.ts';
 import { type CaseResult, report, withRatios } from './lib.ts';
 
 const FRAMEWORKS = ['fastify', 'hono', 'express'] as const;
@@ -42,18 +42,7 @@ const CONNECTIONS = 16;
 
 async function serve(framework: Framework, stack: Stack): Promise<void> {
   // Our packages from src/ (the dev-source condition, as the tests and the other benches do).
-  registerHooks({
-    resolve(specifier, context, next) {
-      const ctx = { ...context, conditions: ['dev-source', ...context.conditions] };
-      try {
-        return next(specifier, ctx);
-      } catch (err) {
-        if (specifier.startsWith('.') && specifier.endsWith('.js'))
-          return next(`${specifier.slice(0, -3)}.ts`, ctx);
-        throw err;
-      }
-    },
-  });
+  useDevSource();
   const { createSecurityContext } = await import('@portcullis/core');
   const { createMetrics } = await import('@portcullis/metrics');
   const { createMemoryRateLimitStore, createRateLimitPolicy } = await import('@portcullis/rate-limit');

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { usingDevSource } from './dev-source.ts';
 
 export interface BenchCase {
   /** `group/subject`, e.g. `memory/portcullis`. */
@@ -187,6 +188,8 @@ export function report(name: string, cases: CaseResult[]): void {
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
     date: new Date().toISOString(),
+    // What was measured: the repository's sources, or whatever dist/ holds (possibly stale).
+    source: usingDevSource() ? 'src' : 'dist',
     cases,
   };
   const path = join(import.meta.dirname, 'results', `${name}.json`);
@@ -203,7 +206,8 @@ export function report(name: string, cases: CaseResult[]): void {
     'cpu-time ratio':
       c.cpuRatio === undefined ? '' : `${c.cpuRatio}x (rounds ${c.cpuRatioMin}-${c.cpuRatioMax})`,
   }));
-  console.log(`\n${name} (${doc.node}, ${doc.cpu})`);
+  console.log(`\n${name} (${doc.node}, ${doc.cpu}, packages from ${doc.source})`);
+  if (doc.source === 'dist') console.log('note: measured dist/ (run through `pnpm bench` to measure src/)');
   console.table(rows);
   console.log(`wrote ${path}`);
 }

@@ -16,23 +16,12 @@
  * need no build; Node strips the types, the code that runs is the same.
  */
 import { Agent, get } from 'node:http';
-import { registerHooks } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
+import { useDevSource } from './dev-source.ts';
 import { type BenchCase, type CaseResult, report, runCases } from './lib.ts';
 
-registerHooks({
-  resolve(specifier, context, next) {
-    const ctx = { ...context, conditions: ['dev-source', ...context.conditions] };
-    try {
-      return next(specifier, ctx);
-    } catch (err) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js'))
-        return next(`${specifier.slice(0, -3)}.ts`, ctx);
-      throw err;
-    }
-  },
-});
+useDevSource();
 
 const { createMetrics, OTEL_HTTP_DURATION_BUCKETS } = await import('@portcullis/metrics');
 const { metricsMiddleware: expressMetrics } = await import('@portcullis/express/metrics');

@@ -1,7 +1,11 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '@portcullis/core';
+import { createRecordSigner } from './hmac.js';
 import type { LineBuffer } from './line-buffer.js';
 import { type AuditFields, type AuditRecord, canonicalBody, canonicalize } from './record.js';
+
+/** `}`: the byte that closes a record's signed body. */
+const CLOSING_BRACE = 0x7d;
 
 /** `prev` of the first record of a chain. */
 export const GENESIS = '0'.repeat(64);
@@ -59,6 +63,7 @@ export interface Chain {
 /** A chain continuing after `prev` (GENESIS for a new one); `key: null` writes an unchained log. */
 export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
   const secret = key ? importAuditKey(key) : null;
+  const sign = secret ? createRecordSigner(secret) : null;
   const kid = key ? key.kid : 'none';
   let last = prev;
   let lastSeq = 0;
@@ -69,10 +74,10 @@ export function createChain(key: AuditKey | null, prev = GENESIS): Chain {
       let hmac = '';
       if (out !== undefined) {
         const bytes = out.append(body);
-        if (secret) hmac = createHmac('sha256', secret).update(bytes).update('}').digest('hex');
+        if (sign) hmac = sign(bytes, CLOSING_BRACE);
         out.append(`,"hmac":"${hmac}"}\n`);
-      } else if (secret) hmac = createHmac('sha256', secret).update(`${body}}`).digest('hex');
-      if (secret) last = hmac;
+      } else if (sign) hmac = sign(Buffer.from(`${body}}`));
+      if (sign) last = hmac;
       lastSeq = fields.seq;
       // The fields object becomes the record (no copy per record on the write path).
       const record: AuditRecord = Object.assign(fields, { kid, prev, hmac });
