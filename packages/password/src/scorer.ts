@@ -63,19 +63,39 @@ export function createScorer(options: ScorerOptions): Scorer {
   if (o.useLevenshteinDistance) return factory;
 
   const names = Object.keys(o.rankedDictionaries);
-  const words = new Set<string>();
+  const nameIndex = new Map(names.map((name, i) => [name, i]));
+  // Each word maps to the set of dictionaries holding it, as an index into `sets` (a word is in
+  // one to a few dictionaries, and few distinct sets exist): one Map lookup per substring tells
+  // which dictionaries it hits, with no loop over the dictionaries.
+  const setOf = new Map<string, number>();
+  // sets[0..names.length-1] are the single dictionaries; a word met again in dictionary d moves
+  // from its set to the set plus d, found through `grown` (key: set id * dictionaries + d): no key strings.
+  const sets: number[][] = names.map((_, d) => [d]);
+  const grown = new Map<number, number>();
   // The longest word starting with each 3 UTF-16 units: a substring can only be a word if a
   // word starts like it, so the scan at a position stops at that length (most stop at once).
   const longestFrom = new Map<string, number>();
-  for (const name of names) {
+  names.forEach((name, d) => {
     for (const w of Object.keys(o.rankedDictionaries[name]!)) {
-      words.add(w);
+      const id = setOf.get(w);
+      if (id === undefined) setOf.set(w, d);
+      else if (sets[id]!.at(-1) !== d) {
+        let next = grown.get(id * names.length + d);
+        if (next === undefined) {
+          next = sets.length;
+          sets.push([...sets[id]!, d]);
+          grown.set(id * names.length + d, next);
+        }
+        setOf.set(w, next);
+      }
       if (w.length >= 3) {
         const head = w.slice(0, 3);
         if ((longestFrom.get(head) ?? 0) < w.length) longestFrom.set(head, w.length);
       }
     }
-  }
+  });
+  /** Per dictionary (by index), the length of the longest substring found in it; 0: none. */
+  type Hits = Int32Array;
 
   /**
    * What one check will scan, each string with the longest substring of it found in each
@@ -85,22 +105,20 @@ export function createScorer(options: ScorerOptions): Scorer {
    */
   let plan:
     | {
-        plain: Map<string, number>;
-        reversed: Map<string, number>;
-        variants: Map<string, number>[];
-        union: Map<string, number>;
+        plain: Hits;
+        reversed: Hits;
+        variants: Hits[];
+        union: Hits;
         /** Variants each l33t matcher has scanned so far in this check. */
         cursor: Map<object, number>;
       }
     | undefined;
-  const record = (sub: string, into: Map<string, number>) => {
-    if (!words.has(sub)) return;
-    for (const name of names) {
-      if (o.rankedDictionaries[name]![sub] !== undefined && (into.get(name) ?? 0) < sub.length)
-        into.set(name, sub.length);
-    }
+  const record = (sub: string, into: Hits) => {
+    const id = setOf.get(sub);
+    if (id === undefined) return;
+    for (const d of sets[id]!) if (into[d]! < sub.length) into[d] = sub.length;
   };
-  const scan = (s: string, into: Map<string, number>) => {
+  const scan = (s: string, into: Hits) => {
     const lower = s.toLowerCase();
     const n = lower.length;
     for (let i = 0; i < n; i++) {
@@ -111,14 +129,14 @@ export function createScorer(options: ScorerOptions): Scorer {
     }
   };
 
-  const narrow = (all: RangedDictionaries, hits: Map<string, number>): RangedDictionaries => {
+  const narrow = (all: RangedDictionaries, hits: Hits): RangedDictionaries => {
     const rankedDictionaries: Ranked = {};
     const rankedDictionariesMaxWordSize: Record<string, number> = {};
     for (const name of Object.keys(all.rankedDictionaries)) {
       // Dictionaries built per check (the user inputs) are not in the index: kept whole.
       const known = o.rankedDictionaries[name] === all.rankedDictionaries[name];
-      const width = known ? hits.get(name) : all.rankedDictionariesMaxWordSize[name];
-      if (width === undefined) continue;
+      const width = known ? hits[nameIndex.get(name)!] : all.rankedDictionariesMaxWordSize[name];
+      if (width === undefined || width === 0) continue;
       rankedDictionaries[name] = all.rankedDictionaries[name]!;
       rankedDictionariesMaxWordSize[name] = width;
     }
@@ -126,7 +144,7 @@ export function createScorer(options: ScorerOptions): Scorer {
   };
 
   type Kind = 'plain' | 'reversed' | 'l33t';
-  const hitsFor = (matcher: object, kind: Kind): Map<string, number> | undefined => {
+  const hitsFor = (matcher: object, kind: Kind): Hits | undefined => {
     if (plan === undefined) return undefined;
     if (kind === 'plain') return plan.plain;
     if (kind === 'reversed') return plan.reversed;
@@ -158,11 +176,11 @@ export function createScorer(options: ScorerOptions): Scorer {
   const matching = internals.matching;
   const match = matching.match;
   matching.match = function (this: FactoryInternals['matching'], password, userInputsOptions) {
-    const union = new Map<string, number>();
+    const union: Hits = new Int32Array(names.length);
     const hitsOf = (s: string) => {
-      const found = new Map<string, number>();
+      const found: Hits = new Int32Array(names.length);
       scan(s, found);
-      for (const [name, width] of found) if ((union.get(name) ?? 0) < width) union.set(name, width);
+      for (let d = 0; d < found.length; d++) if (union[d]! < found[d]!) union[d] = found[d]!;
       return found;
     };
     // zxcvbn-ts's repeat matcher scores a repeated base token by running the whole matching
