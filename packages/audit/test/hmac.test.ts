@@ -12,7 +12,7 @@ describe('createRecordSigner', () => {
         fc.uint8Array({ minLength: 32, maxLength: 200 }),
         fc.array(
           fc.record({
-            // Up to 1500 bytes: past the 1 KiB scratch, so it grows and later shrinks in use.
+            // Up to 1500 bytes: past the 1 KiB scratch, so it grows, then signs shorter ones again.
             message: fc.uint8Array({ maxLength: 1500, size: 'max' }),
             suffix: fc.option(fc.integer({ min: 0, max: 255 }), { nil: undefined }),
           }),
