@@ -1,10 +1,5 @@
-import {
-  accessTokenCookie,
-  isPortcullisError,
-  requireMethods,
-  TOKEN_RESPONSE_HEADERS,
-} from '@portcullis/core';
-import { tokensKit } from '@portcullis/http';
+import { accessTokenCookie, isPortcullisError, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
+import { createBearerAuthenticator, tokensKit } from '@portcullis/http';
 import type {
   AccessTokenClaims,
   AccessTokenVerifier,
@@ -44,19 +39,10 @@ function fail(res: Response, next: NextFunction, err: unknown): void {
  * ```
  */
 export function requireAuth(tokens: AccessTokenVerifier, options: ExpressTokenOptions = {}): RequestHandler {
-  requireMethods(
-    'requireAuth',
-    tokens,
-    ['verify'],
-    'a token service (createTokenService) or a verifier (createTokenVerifier)',
-  );
-  const kit = tokensKit(tokens);
-  const extract = kit.createTokenExtractor(options);
+  const authenticate = createBearerAuthenticator(tokens, options);
   return async (req, res, next) => {
     try {
-      const token = extract(req.headers);
-      if (token === undefined) throw kit.missingToken();
-      requestState(req).auth = await tokens.verify(token);
+      requestState(req).auth = await authenticate(req.headers);
       next();
     } catch (err) {
       fail(res, next, err);

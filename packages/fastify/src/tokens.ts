@@ -1,5 +1,5 @@
-import { accessTokenCookie, jsonBodyError, requireMethods, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
-import { tokensKit } from '@portcullis/http';
+import { accessTokenCookie, jsonBodyError, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
+import { createBearerAuthenticator, tokensKit } from '@portcullis/http';
 import type {
   AccessTokenClaims,
   AccessTokenVerifier,
@@ -55,19 +55,10 @@ export function requireAuth(
   tokens: AccessTokenVerifier,
   options: FastifyTokenOptions = {},
 ): preHandlerAsyncHookHandler {
-  requireMethods(
-    'requireAuth',
-    tokens,
-    ['verify'],
-    'a token service (createTokenService) or a verifier (createTokenVerifier)',
-  );
-  const kit = tokensKit(tokens);
-  const extract = kit.createTokenExtractor(options);
+  const authenticate = createBearerAuthenticator(tokens, options);
   return async function requireAuthHook(request, reply) {
     try {
-      const token = extract(request.headers);
-      if (token === undefined) throw kit.missingToken();
-      requestState(request).auth = await tokens.verify(token);
+      requestState(request).auth = await authenticate(request.headers);
     } catch (err) {
       return sendProblem(reply, err, request.url.split('?')[0]);
     }

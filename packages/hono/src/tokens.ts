@@ -1,5 +1,5 @@
-import { accessTokenCookie, requireMethods, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
-import { tokensKit } from '@portcullis/http';
+import { accessTokenCookie, TOKEN_RESPONSE_HEADERS } from '@portcullis/core';
+import { createBearerAuthenticator, tokensKit } from '@portcullis/http';
 import type {
   AccessTokenClaims,
   AccessTokenVerifier,
@@ -34,19 +34,10 @@ export function authClaims<C extends CustomClaims = CustomClaims>(
  * ```
  */
 export function requireAuth(tokens: AccessTokenVerifier, options: HonoTokenOptions = {}): MiddlewareHandler {
-  requireMethods(
-    'requireAuth',
-    tokens,
-    ['verify'],
-    'a token service (createTokenService) or a verifier (createTokenVerifier)',
-  );
-  const kit = tokensKit(tokens);
-  const extract = kit.createTokenExtractor(options);
+  const authenticate = createBearerAuthenticator(tokens, options);
   return async (c, next) => {
     try {
-      const token = extract(c.req.raw.headers);
-      if (token === undefined) throw kit.missingToken();
-      requestState(c).auth = await tokens.verify(token);
+      requestState(c).auth = await authenticate(c.req.raw.headers);
     } catch (err) {
       return problemResponse(err, c.req.path);
     }

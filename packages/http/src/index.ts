@@ -1,3 +1,4 @@
+export { type BearerAuthenticator, createBearerAuthenticator } from './authenticate.js';
 export type { PortcullisConfig, ScrapeOptions, TokenTransportOptions } from './config.js';
 export { auditKit, metricsKit, mimeGuardKit, passwordKit, rateLimitKit, tokensKit } from './kits.js';
 export {
