@@ -69,6 +69,25 @@ return 0
 
 const GET = defineScript(`return redis.call('GET', KEYS[1])`);
 
+const TOKEN_STORE_OPTIONS = {
+  client: true,
+  prefix: true,
+  timeoutMs: true,
+  breaker: true,
+  clock: true,
+} satisfies KnownOptions<RedisTokenStoreOptions>;
+
+/** Unknown keys and a missing client are ConfigErrors naming the factory. */
+function checkTokenStoreOptions(factory: string, options: RedisTokenStoreOptions): void {
+  checkOptions(factory, options, TOKEN_STORE_OPTIONS);
+  requireOption(
+    factory,
+    options ?? {},
+    'client',
+    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
+  );
+}
+
 /**
  * Redis revocation store: blocklist entries expire with the token (`SET ... PX NX`), per-user
  * watermarks only move forward, and the check is one script reading both keys, so a revocation
@@ -82,19 +101,7 @@ const GET = defineScript(`return redis.call('GET', KEYS[1])`);
  * ```
  */
 export function createRedisRevocationStore(options: RedisTokenStoreOptions): RevocationStore {
-  checkOptions('createRedisRevocationStore', options, {
-    client: true,
-    prefix: true,
-    timeoutMs: true,
-    breaker: true,
-    clock: true,
-  } satisfies KnownOptions<RedisTokenStoreOptions>);
-  requireOption(
-    'createRedisRevocationStore',
-    options ?? {},
-    'client',
-    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
-  );
+  checkTokenStoreOptions('createRedisRevocationStore', options);
   const prefix = checkPrefix(options.prefix ?? 'portcullis:tok:', 'revocation store');
   const clock = options.clock ?? systemClock;
   const run = storeRunner(options);
@@ -206,19 +213,7 @@ return 0
  * ```
  */
 export function createRedisRefreshTokenStore(options: RedisTokenStoreOptions): RefreshTokenStore {
-  checkOptions('createRedisRefreshTokenStore', options, {
-    client: true,
-    prefix: true,
-    timeoutMs: true,
-    breaker: true,
-    clock: true,
-  } satisfies KnownOptions<RedisTokenStoreOptions>);
-  requireOption(
-    'createRedisRefreshTokenStore',
-    options ?? {},
-    'client',
-    'a connected ioredis client or cluster, e.g. createRedisClient(process.env.REDIS_URL)',
-  );
+  checkTokenStoreOptions('createRedisRefreshTokenStore', options);
   const prefix = checkPrefix(options.prefix ?? 'portcullis:tok:', 'refresh token store');
   const clock = options.clock ?? systemClock;
   const run = storeRunner(options);
